@@ -1,0 +1,219 @@
+//! Streaming Welch power spectral density.
+//!
+//! Segments of `n` samples, hop `hop`, run continuously across `process` calls (no sample is
+//! skipped at call boundaries). Each finished segment's periodogram is added to an accumulator;
+//! [`Welch::take_average`] returns the mean and resets it, so a caller can cut the stream into
+//! measurement frames at any point.
+//!
+//! Normalisation: bin k holds |X[k]|² / (n·Σw²), so the bins of one periodogram **sum to the mean
+//! power of the segment** (Parseval). A full-scale complex sinusoid therefore sums to 1 (0 dBFS)
+//! and band powers are sums of bins. Output is centred (bin 0 is −fs/2, bin n/2 is DC).
+
+use crate::simd::Kernels;
+use crate::window::{coefficients, Window};
+use crate::{invalid, Complex32, DspError};
+use rustfft::{Fft, FftPlanner};
+use std::sync::Arc;
+
+/// Welch PSD estimator (see the module docs).
+pub struct Welch {
+    n: usize,
+    hop: usize,
+    window: Vec<f32>,
+    fft: Arc<dyn Fft<f32>>,
+    buf: Vec<Complex32>,
+    fill: usize,
+    work: Vec<Complex32>,
+    scratch: Vec<Complex32>,
+    acc: Vec<f32>,
+    segments: usize,
+    scale: f32,
+    k: Kernels,
+}
+
+impl std::fmt::Debug for Welch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Welch")
+            .field("n", &self.n)
+            .field("hop", &self.hop)
+            .field("segments", &self.segments)
+            .finish()
+    }
+}
+
+impl Welch {
+    /// `n`-point segments windowed by `window`, advancing by `hop` samples (`n/2` = 50 %
+    /// overlap).
+    pub fn new(n: usize, hop: usize, window: Window) -> Result<Welch, DspError> {
+        Welch::with_kernels(n, hop, window, Kernels::detect())
+    }
+
+    /// As [`Welch::new`] with a given kernel path.
+    pub fn with_kernels(
+        n: usize,
+        hop: usize,
+        window: Window,
+        k: Kernels,
+    ) -> Result<Welch, DspError> {
+        if n < 2 {
+            return Err(invalid("fft size", "must be at least 2"));
+        }
+        if hop == 0 || hop > n {
+            return Err(invalid("hop", format!("must be in 1..={n}")));
+        }
+        let w = coefficients(window, n)?;
+        let sum_w2: f64 = w.iter().map(|&v| v as f64 * v as f64).sum();
+        let fft = FftPlanner::new().plan_fft_forward(n);
+        let scratch = vec![Complex32::default(); fft.get_inplace_scratch_len()];
+        Ok(Welch {
+            n,
+            hop,
+            window: w,
+            fft,
+            buf: vec![Complex32::default(); n],
+            fill: 0,
+            work: vec![Complex32::default(); n],
+            scratch,
+            acc: vec![0.0; n],
+            segments: 0,
+            scale: (1.0 / (n as f64 * sum_w2)) as f32,
+            k,
+        })
+    }
+
+    /// FFT length (number of bins).
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    /// Always false (a Welch estimator has at least two bins).
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// Hop between segment starts.
+    pub fn hop(&self) -> usize {
+        self.hop
+    }
+
+    /// Segments accumulated since the last [`Welch::take_average`].
+    pub fn segments(&self) -> usize {
+        self.segments
+    }
+
+    /// Equivalent noise bandwidth of the window, in bins.
+    pub fn enbw_bins(&self) -> f64 {
+        crate::window::enbw_bins(&self.window)
+    }
+
+    /// Feed samples; every segment completed inside `x` is accumulated. Never allocates.
+    pub fn process(&mut self, mut x: &[Complex32]) {
+        while !x.is_empty() {
+            let take = (self.n - self.fill).min(x.len());
+            self.buf[self.fill..self.fill + take].copy_from_slice(&x[..take]);
+            self.fill += take;
+            x = &x[take..];
+            if self.fill == self.n {
+                self.segment();
+                self.buf.copy_within(self.hop.., 0);
+                self.fill = self.n - self.hop;
+            }
+        }
+    }
+
+    fn segment(&mut self) {
+        (self.k.mul_cf32_f32)(&self.buf, &self.window, &mut self.work);
+        self.fft
+            .process_with_scratch(&mut self.work, &mut self.scratch);
+        // Accumulate |X|² in centred order: natural bins n/2.. go first.
+        let h = self.n / 2;
+        let (lo, hi) = self.work.split_at(self.n - h);
+        (self.k.acc_mag2_cf32)(hi, &mut self.acc[..h]);
+        (self.k.acc_mag2_cf32)(lo, &mut self.acc[h..]);
+        self.segments += 1;
+    }
+
+    /// Write the mean periodogram of the segments since the last call into `out` (centred,
+    /// normalised as in the module docs), reset the accumulator and return the segment count.
+    /// With no segment accumulated, `out` is zeroed and 0 returned.
+    ///
+    /// # Panics
+    /// If `out.len() != self.len()`.
+    pub fn take_average(&mut self, out: &mut [f32]) -> usize {
+        assert_eq!(out.len(), self.n);
+        let segs = self.segments;
+        let s = if segs == 0 {
+            0.0
+        } else {
+            self.scale / segs as f32
+        };
+        for (o, a) in out.iter_mut().zip(self.acc.iter_mut()) {
+            *o = *a * s;
+            *a = 0.0;
+        }
+        self.segments = 0;
+        segs
+    }
+
+    /// Forget buffered samples and accumulated segments.
+    pub fn reset(&mut self) {
+        self.fill = 0;
+        self.segments = 0;
+        self.acc.iter_mut().for_each(|a| *a = 0.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tone(n: usize, f: f64, amp: f32) -> Vec<Complex32> {
+        (0..n)
+            .map(|i| Complex32::from_polar(amp, (2.0 * std::f64::consts::PI * f * i as f64) as f32))
+            .collect()
+    }
+
+    #[test]
+    fn tone_power_is_the_sum_of_bins() {
+        for &f in &[0.1, 0.1234, -0.377] {
+            let x = tone(1 << 14, f, 0.5);
+            let mut w = Welch::new(1024, 512, Window::Hann).unwrap();
+            w.process(&x);
+            let mut p = vec![0.0; 1024];
+            let segs = w.take_average(&mut p);
+            assert_eq!(segs, (16384 - 1024) / 512 + 1);
+            let total: f32 = p.iter().sum();
+            assert!((total - 0.25).abs() < 1e-4, "f={f}: {total}");
+            // The peak sits where a centred spectrum puts f.
+            let k = p
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .unwrap()
+                .0;
+            let fk = (k as f64 - 512.0) / 1024.0;
+            assert!((fk - f).abs() <= 1.0 / 1024.0, "f={f} peak at {fk}");
+        }
+    }
+
+    #[test]
+    fn segmentation_is_independent_of_call_boundaries() {
+        let x = tone(5000, 0.21, 1.0);
+        let mut a = Welch::new(256, 128, Window::Hann).unwrap();
+        let mut b = Welch::new(256, 128, Window::Hann).unwrap();
+        a.process(&x);
+        for c in x.chunks(77) {
+            b.process(c);
+        }
+        let (mut pa, mut pb) = (vec![0.0; 256], vec![0.0; 256]);
+        assert_eq!(a.take_average(&mut pa), b.take_average(&mut pb));
+        assert_eq!(pa, pb);
+    }
+
+    #[test]
+    fn bad_parameters_are_rejected() {
+        assert!(Welch::new(1, 1, Window::Hann).is_err());
+        assert!(Welch::new(64, 0, Window::Hann).is_err());
+        assert!(Welch::new(64, 65, Window::Hann).is_err());
+    }
+}

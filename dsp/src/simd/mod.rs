@@ -1,0 +1,229 @@
+//! Hot inner loops with run-time dispatch.
+//!
+//! A [`Kernels`] value is chosen **once** (at block construction) from the CPU's features and
+//! the `LINKSCOPE_KERNEL` override (`scalar`, `avx2`, `neon`). Each primitive has a scalar
+//! reference in [`scalar`]; vector versions are added beside it and must agree with it (tests
+//! compare every path the CPU supports). Primitive names state their signature, VOLK-style:
+//! `dot_cf32_f32` = complex samples · real taps → complex.
+
+#[cfg(target_arch = "x86_64")]
+pub mod avx2;
+pub mod scalar;
+
+use crate::Complex32;
+
+/// Which implementation of the primitives a block uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KernelPath {
+    /// Portable reference code.
+    Scalar,
+    /// x86-64 AVX2 + FMA.
+    Avx2,
+    /// aarch64 NEON.
+    Neon,
+}
+
+impl KernelPath {
+    /// Name as used by `LINKSCOPE_KERNEL`.
+    pub fn name(self) -> &'static str {
+        match self {
+            KernelPath::Scalar => "scalar",
+            KernelPath::Avx2 => "avx2",
+            KernelPath::Neon => "neon",
+        }
+    }
+
+    /// Whether this CPU can run the path.
+    pub fn supported(self) -> bool {
+        match self {
+            KernelPath::Scalar => true,
+            KernelPath::Avx2 => {
+                #[cfg(target_arch = "x86_64")]
+                {
+                    is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
+                }
+                #[cfg(not(target_arch = "x86_64"))]
+                {
+                    false
+                }
+            }
+            // No NEON primitives are written yet: report unsupported so nothing selects it.
+            KernelPath::Neon => false,
+        }
+    }
+
+    /// Every path this CPU supports (for tests that must cover each one).
+    pub fn all_supported() -> Vec<KernelPath> {
+        [KernelPath::Scalar, KernelPath::Avx2, KernelPath::Neon]
+            .into_iter()
+            .filter(|p| p.supported())
+            .collect()
+    }
+
+    /// The best path for this CPU, unless `LINKSCOPE_KERNEL` names another supported one.
+    /// An unknown or unsupported override falls back to the best path (and says so on stderr
+    /// once) rather than failing: the override is a test and diagnosis aid.
+    pub fn detect() -> KernelPath {
+        use std::sync::OnceLock;
+        static CHOICE: OnceLock<KernelPath> = OnceLock::new();
+        *CHOICE.get_or_init(|| {
+            let best = if KernelPath::Avx2.supported() {
+                KernelPath::Avx2
+            } else {
+                KernelPath::Scalar
+            };
+            match std::env::var("LINKSCOPE_KERNEL") {
+                Ok(v) => {
+                    let want = match v.as_str() {
+                        "scalar" => Some(KernelPath::Scalar),
+                        "avx2" => Some(KernelPath::Avx2),
+                        "neon" => Some(KernelPath::Neon),
+                        _ => None,
+                    };
+                    match want {
+                        Some(p) if p.supported() => p,
+                        _ => {
+                            eprintln!(
+                                "warning: LINKSCOPE_KERNEL={v} is not available on this CPU; using {}",
+                                best.name()
+                            );
+                            best
+                        }
+                    }
+                }
+                Err(_) => best,
+            }
+        })
+    }
+}
+
+/// The primitives of one kernel path, as plain function pointers (chosen once, called often).
+#[derive(Clone, Copy)]
+pub struct Kernels {
+    path: KernelPath,
+    /// Σ x[i]·h[i], complex samples, real taps (equal lengths).
+    pub dot_cf32_f32: fn(&[Complex32], &[f32]) -> Complex32,
+    /// out[i] = x[i]·w[i] (window multiply; equal lengths).
+    pub mul_cf32_f32: fn(&[Complex32], &[f32], &mut [Complex32]),
+    /// acc[i] += |x[i]|² (equal lengths).
+    pub acc_mag2_cf32: fn(&[Complex32], &mut [f32]),
+    /// cu8 pairs → complex, (v − 127.5)/127.5; `out.len() * 2 == input.len()`.
+    pub conv_cu8_cf32: fn(&[u8], &mut [Complex32]),
+    /// ci16 little-endian pairs → complex, v/32768; `out.len() * 4 == input.len()`.
+    pub conv_ci16_cf32: fn(&[u8], &mut [Complex32]),
+}
+
+impl std::fmt::Debug for Kernels {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Kernels").field("path", &self.path).finish()
+    }
+}
+
+impl Kernels {
+    /// The kernels for the detected (or overridden) path.
+    pub fn detect() -> Kernels {
+        Kernels::for_path(KernelPath::detect())
+    }
+
+    /// The kernels of one path; falls back to scalar if the CPU cannot run `path`.
+    pub fn for_path(path: KernelPath) -> Kernels {
+        let scalar = Kernels {
+            path: KernelPath::Scalar,
+            dot_cf32_f32: scalar::dot_cf32_f32,
+            mul_cf32_f32: scalar::mul_cf32_f32,
+            acc_mag2_cf32: scalar::acc_mag2_cf32,
+            conv_cu8_cf32: scalar::conv_cu8_cf32,
+            conv_ci16_cf32: scalar::conv_ci16_cf32,
+        };
+        if !path.supported() {
+            return scalar;
+        }
+        match path {
+            #[cfg(target_arch = "x86_64")]
+            KernelPath::Avx2 => Kernels {
+                path,
+                dot_cf32_f32: avx2::dot_cf32_f32,
+                mul_cf32_f32: avx2::mul_cf32_f32,
+                acc_mag2_cf32: avx2::acc_mag2_cf32,
+                conv_cu8_cf32: avx2::conv_cu8_cf32,
+                conv_ci16_cf32: avx2::conv_ci16_cf32,
+            },
+            _ => scalar,
+        }
+    }
+
+    /// Which path these kernels run.
+    pub fn path(&self) -> KernelPath {
+        self.path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Rng(u64);
+    impl Rng {
+        fn f(&mut self) -> f32 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            ((self.0 >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+        }
+        fn c(&mut self) -> Complex32 {
+            Complex32::new(self.f(), self.f())
+        }
+    }
+
+    fn lengths() -> Vec<usize> {
+        let mut v: Vec<usize> = (0..=67).collect();
+        v.push(4099);
+        v
+    }
+
+    #[test]
+    fn every_path_matches_scalar_reference() {
+        let reference = Kernels::for_path(KernelPath::Scalar);
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        for path in KernelPath::all_supported() {
+            let k = Kernels::for_path(path);
+            assert_eq!(k.path(), path);
+            for n in lengths() {
+                for offset in [0usize, 1, 3] {
+                    let x: Vec<Complex32> = (0..n + offset).map(|_| rng.c()).collect();
+                    let h: Vec<f32> = (0..n + offset).map(|_| rng.f()).collect();
+                    let (x, h) = (&x[offset..], &h[offset..]);
+                    // Dot product: float sums in another order, tolerance scales with length.
+                    let a = (reference.dot_cf32_f32)(x, h);
+                    let b = (k.dot_cf32_f32)(x, h);
+                    let tol = 1e-5 * (n as f32).max(1.0);
+                    assert!((a - b).norm() <= tol, "{path:?} dot n={n}: {a} vs {b}");
+                    // Element-wise kernels: exact up to FMA rounding.
+                    let mut o1 = vec![Complex32::default(); n];
+                    let mut o2 = o1.clone();
+                    (reference.mul_cf32_f32)(x, h, &mut o1);
+                    (k.mul_cf32_f32)(x, h, &mut o2);
+                    assert!(o1.iter().zip(&o2).all(|(a, b)| (a - b).norm() <= 1e-6));
+                    let mut a1 = h.to_vec();
+                    let mut a2 = h.to_vec();
+                    (reference.acc_mag2_cf32)(x, &mut a1);
+                    (k.acc_mag2_cf32)(x, &mut a2);
+                    assert!(a1.iter().zip(&a2).all(|(a, b)| (a - b).abs() <= 1e-6));
+                    // Conversions are exact.
+                    let bytes: Vec<u8> = (0..4 * n + offset)
+                        .map(|_| (rng.f() * 127.0 + 128.0) as u8)
+                        .collect();
+                    let bytes = &bytes[offset..];
+                    let mut c1 = vec![Complex32::default(); n];
+                    let mut c2 = c1.clone();
+                    (reference.conv_cu8_cf32)(&bytes[..2 * n], &mut c1);
+                    (k.conv_cu8_cf32)(&bytes[..2 * n], &mut c2);
+                    assert_eq!(c1, c2, "{path:?} cu8 n={n}");
+                    (reference.conv_ci16_cf32)(bytes, &mut c1);
+                    (k.conv_ci16_cf32)(bytes, &mut c2);
+                    assert_eq!(c1, c2, "{path:?} ci16 n={n}");
+                }
+            }
+        }
+    }
+}

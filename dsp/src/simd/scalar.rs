@@ -1,0 +1,47 @@
+//! Scalar reference implementations of the [`super::Kernels`] primitives.
+
+use crate::Complex32;
+
+/// Σ x[i]·h[i].
+pub fn dot_cf32_f32(x: &[Complex32], h: &[f32]) -> Complex32 {
+    debug_assert_eq!(x.len(), h.len());
+    let mut re = 0.0f32;
+    let mut im = 0.0f32;
+    for (s, &t) in x.iter().zip(h) {
+        re += s.re * t;
+        im += s.im * t;
+    }
+    Complex32::new(re, im)
+}
+
+/// out[i] = x[i]·w[i].
+pub fn mul_cf32_f32(x: &[Complex32], w: &[f32], out: &mut [Complex32]) {
+    for ((o, s), &t) in out.iter_mut().zip(x).zip(w) {
+        *o = Complex32::new(s.re * t, s.im * t);
+    }
+}
+
+/// acc[i] += |x[i]|².
+pub fn acc_mag2_cf32(x: &[Complex32], acc: &mut [f32]) {
+    for (a, s) in acc.iter_mut().zip(x) {
+        *a += s.re * s.re + s.im * s.im;
+    }
+}
+
+/// cu8 (offset binary, centre 127.5) → complex in [-1, 1].
+pub fn conv_cu8_cf32(input: &[u8], out: &mut [Complex32]) {
+    const K: f32 = 1.0 / 127.5;
+    for (o, p) in out.iter_mut().zip(input.chunks_exact(2)) {
+        *o = Complex32::new((p[0] as f32 - 127.5) * K, (p[1] as f32 - 127.5) * K);
+    }
+}
+
+/// ci16 little-endian → complex in [-1, 1).
+pub fn conv_ci16_cf32(input: &[u8], out: &mut [Complex32]) {
+    const K: f32 = 1.0 / 32768.0;
+    for (o, p) in out.iter_mut().zip(input.chunks_exact(4)) {
+        let i = i16::from_le_bytes([p[0], p[1]]);
+        let q = i16::from_le_bytes([p[2], p[3]]);
+        *o = Complex32::new(i as f32 * K, q as f32 * K);
+    }
+}
