@@ -1,1 +1,3 @@
-//! Pictures.
+//! Pictures (plotters, PNG) with an embedded font: no system fonts or fontconfig are needed.
+
+pub mod plot;

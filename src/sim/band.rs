@@ -132,14 +132,14 @@ impl Scene {
                 Emitter::continuous(
                     "4FSK 4800 Bd",
                     355.8e6,
-                    -50.0,
+                    -46.0,
                     EmitterKind::Fsk4 {
                         symbol_rate_hz: 4800.0,
                         outer_deviation_hz: 1944.0,
                     },
                 ),
                 Emitter::continuous("weak FM", 354.25e6, -52.0, fm(400.0, 2000.0)),
-                Emitter::continuous("spur", 355.2047e6, -55.0, EmitterKind::Cw),
+                Emitter::continuous("spur", 355.2047e6, -52.0, EmitterKind::Cw),
             ],
             seed: 355,
         }
@@ -364,6 +364,102 @@ mod tests {
                 10.0 * p.log10(),
                 10.0 * want.log10()
             );
+        }
+    }
+}
+
+impl Emitter {
+    /// Fraction of [0, `duration_s`) during which the emitter is keyed (exact, from the keying
+    /// parameters).
+    pub fn on_fraction(&self, duration_s: f64) -> f64 {
+        let Some(p) = self.key_period_s else {
+            return 1.0;
+        };
+        if duration_s <= 0.0 {
+            return 0.0;
+        }
+        let mut on = 0.0;
+        let mut k = (-self.key_offset_s / p).floor() - 1.0;
+        loop {
+            let start = self.key_offset_s + k * p;
+            if start >= duration_s {
+                break;
+            }
+            let end = start + self.duty * p;
+            on += (end.min(duration_s) - start.max(0.0)).max(0.0);
+            k += 1.0;
+        }
+        on / duration_s
+    }
+}
+
+/// Expected result of a scan of one channel, from the scene's parameters alone.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChannelTruth {
+    /// Channel centre, Hz.
+    pub freq_hz: f64,
+    /// Mean channel power, dBFS (emitters × on-fraction + noise).
+    pub mean_power_dbfs: f64,
+    /// Occupied fraction of time, %, at the given threshold.
+    pub occupancy_pct: f64,
+    /// Whether the scan must flag a signal.
+    pub signal: bool,
+}
+
+impl Scene {
+    /// Quantisation noise density of `format` (uniform error of ±½ LSB per component), per Hz.
+    pub fn quantisation_density(&self, format: linkscope_dsp::convert::SampleFormat) -> f64 {
+        use linkscope_dsp::convert::SampleFormat as F;
+        let lsb: f64 = match format {
+            F::Cu8 => 1.0 / 127.5,
+            F::Ci8 => 1.0 / 128.0,
+            F::Ci16Le | F::Ri16Le => 1.0 / 32768.0,
+            F::Cf32Le | F::Rf32Le => 0.0,
+        };
+        2.0 * lsb * lsb / 12.0 / self.sample_rate_hz
+    }
+
+    /// Noise power (thermal + quantisation) in `bandwidth_hz`, linear.
+    pub fn total_noise_in(
+        &self,
+        bandwidth_hz: f64,
+        format: linkscope_dsp::convert::SampleFormat,
+    ) -> f64 {
+        self.noise_power_in(bandwidth_hz) + self.quantisation_density(format) * bandwidth_hz
+    }
+
+    /// Truth for a channel [`freq_hz` ± `bandwidth_hz`/2] over `duration_s`, occupancy judged at
+    /// `threshold_db` above the noise in that bandwidth.
+    pub fn channel_truth(
+        &self,
+        freq_hz: f64,
+        bandwidth_hz: f64,
+        duration_s: f64,
+        format: linkscope_dsp::convert::SampleFormat,
+        threshold_db: f64,
+    ) -> ChannelTruth {
+        let noise = self.total_noise_in(bandwidth_hz, format);
+        let inside: Vec<&Emitter> = self
+            .emitters
+            .iter()
+            .filter(|e| (e.freq_hz - freq_hz).abs() < bandwidth_hz / 2.0)
+            .collect();
+        let mean = noise
+            + inside
+                .iter()
+                .map(|e| db_to_power(e.power_dbfs) * e.on_fraction(duration_s))
+                .sum::<f64>();
+        let thr = noise * db_to_power(threshold_db);
+        let occupancy = inside
+            .iter()
+            .filter(|e| db_to_power(e.power_dbfs) + noise > thr)
+            .map(|e| e.on_fraction(duration_s))
+            .fold(0.0, f64::max);
+        ChannelTruth {
+            freq_hz,
+            mean_power_dbfs: 10.0 * mean.log10(),
+            occupancy_pct: 100.0 * occupancy,
+            signal: occupancy >= 0.01 || mean >= noise * db_to_power(6.0),
         }
     }
 }

@@ -496,6 +496,16 @@ impl Scanner {
         self.iv_segments = 0;
     }
 
+    /// Close the trailing partial frame (counted only if at least half a frame long) and the
+    /// partial interval, so their rows can be drained before [`Scanner::finish`]. Idempotent.
+    pub fn end_of_input(&mut self) {
+        if self.frame_pos as f64 >= 0.5 * self.frame_len as f64 {
+            self.end_frame();
+        }
+        self.frame_pos = 0;
+        self.flush_interval();
+    }
+
     /// Completed rtl_power-style intervals since the last call (stream them out).
     pub fn drain_intervals(&mut self) -> std::vec::Drain<'_, IntervalRow> {
         self.intervals.drain(..)
@@ -514,18 +524,14 @@ impl Scanner {
         self.fs / self.n as f64
     }
 
-    /// Finish: the report and the spectra. A trailing partial frame shorter than half a frame
-    /// is not counted (its occupancy would be measured over less time).
+    /// Finish: the report and the spectra (calls [`Scanner::end_of_input`]).
     pub fn finish(
         mut self,
         input: &str,
         start_time_utc: Option<String>,
     ) -> (ScanReport, ScanSpectra) {
         let mut warnings = Vec::new();
-        if self.frame_pos as f64 >= 0.5 * self.frame_len as f64 {
-            self.end_frame();
-        }
-        self.flush_interval();
+        self.end_of_input();
         let frames = self.frames.max(1) as f64;
         let df = self.fs / self.n as f64;
         let (ulo, uhi) = self.usable;
@@ -680,7 +686,14 @@ impl Scanner {
             .filter_map(|(s, e)| {
                 let bins = &mean_bins[s..=e];
                 let excess: Vec<f64> = bins.iter().map(|&p| (p - bin_noise).max(0.0)).collect();
-                let power: f64 = excess.iter().sum();
+                // Power: the run widened by the window's main-lobe half width (4 bins for
+                // Blackman–Harris), so the skirts below the threshold are counted too.
+                let (ps, pe) = (s.saturating_sub(4), (e + 4).min(n - 1));
+                let power: f64 = mean_bins[ps..=pe]
+                    .iter()
+                    .map(|&p| p - bin_noise)
+                    .sum::<f64>()
+                    .max(1e-30);
                 let width = (e - s + 1) as f64 * df;
                 let f = if e - s < 4 {
                     // Narrow: parabolic interpolation of the peak in dB.
@@ -709,7 +722,7 @@ impl Scanner {
                         .enumerate()
                         .map(|(i, &p)| (s + i) as f64 * p)
                         .sum::<f64>()
-                        / power.max(1e-30);
+                        / excess.iter().sum::<f64>().max(1e-30);
                     bin_f(c)
                 };
                 let nearest = self

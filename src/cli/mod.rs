@@ -1,0 +1,36 @@
+//! Subcommands, one file each.
+
+mod common;
+mod gen;
+mod info;
+mod scan;
+
+use clap::{Parser, Subcommand};
+
+/// linkscope — a radio technician's test set for 350 MHz voice and 340 MHz COFDM links.
+#[derive(Parser)]
+#[command(version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Spectrum health of a band: channel power, occupancy, noise floor, interferers.
+    Scan(scan::ScanArgs),
+    /// What a capture holds: format, rate, frequency, duration, levels, clipping, metadata problems.
+    Info(info::InfoArgs),
+    /// Generate test signals with known truth as SigMF recordings.
+    #[command(subcommand)]
+    Gen(gen::GenCmd),
+}
+
+pub fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.cmd {
+        Cmd::Scan(a) => scan::run(a),
+        Cmd::Info(a) => info::run(a),
+        Cmd::Gen(g) => gen::run(g),
+    }
+}

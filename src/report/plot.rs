@@ -1,0 +1,281 @@
+//! Spectrum and waterfall plots of a band scan.
+
+use crate::io::atomic::AtomicFile;
+use crate::spectrum::scan::{ScanReport, ScanSpectra};
+use plotters::prelude::*;
+use plotters::style::{register_font, FontStyle};
+use std::path::Path;
+use std::sync::Once;
+
+/// DejaVu Sans (Bitstream Vera licence, see `assets/DejaVuSans.LICENSE`).
+static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+
+fn ensure_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The embedded font is valid; a failure here would be a build defect.
+        let _ = register_font("sans-serif", FontStyle::Normal, FONT);
+    });
+}
+
+/// A plotting failure (the message names the output file).
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: cannot draw the plot: {msg}")]
+pub struct PlotError {
+    path: String,
+    msg: String,
+}
+
+fn perr(path: &Path, e: impl std::fmt::Display) -> PlotError {
+    PlotError {
+        path: path.display().to_string(),
+        msg: e.to_string(),
+    }
+}
+
+/// Mean and peak-hold spectrum over the usable band, channels with a signal shaded, the
+/// occupancy threshold drawn.
+pub fn spectrum_png(
+    path: &Path,
+    report: &ScanReport,
+    spectra: &ScanSpectra,
+) -> Result<(), PlotError> {
+    ensure_font();
+    let out = AtomicFile::reserve(path);
+    {
+        let root = BitMapBackend::new(out.temp_path(), (1400, 700)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| perr(path, e))?;
+        let f = &spectra.freqs_hz;
+        if f.len() < 2 {
+            return Err(perr(path, "no spectrum to draw"));
+        }
+        let (x0, x1) = (f[0] / 1e6, f[f.len() - 1] / 1e6);
+        let bin_floor = report.noise_density_dbfs_per_hz + 10.0 * report.bin_hz.log10();
+        let ymax = spectra
+            .peak_dbfs
+            .iter()
+            .fold(f32::NEG_INFINITY, |a, &b| a.max(b)) as f64;
+        let (y0, y1) = (
+            (bin_floor - 15.0).floor(),
+            (ymax + 10.0).ceil().max(bin_floor + 30.0),
+        );
+        let title = format!(
+            "{} — {:.4} MHz ± {:.0} kHz, {:.1} s",
+            report.input,
+            report.center_freq_hz / 1e6,
+            report.sample_rate_hz / 2e3,
+            report.duration_s
+        );
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 22))
+            .margin(12)
+            .x_label_area_size(50)
+            .y_label_area_size(70)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(|e| perr(path, e))?;
+        chart
+            .configure_mesh()
+            .x_desc("Frequency (MHz)")
+            .y_desc(format!("Power per bin (dBFS, RBW {:.0} Hz)", report.bin_hz))
+            .x_label_formatter(&|v| format!("{v:.3}"))
+            .label_style(("sans-serif", 15))
+            .axis_desc_style(("sans-serif", 17))
+            .draw()
+            .map_err(|e| perr(path, e))?;
+        for c in report.channels.iter().filter(|c| c.signal) {
+            let (a, b) = (
+                (c.freq_hz - c.bandwidth_hz / 2.0) / 1e6,
+                (c.freq_hz + c.bandwidth_hz / 2.0) / 1e6,
+            );
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(a, y0), (b, y1)],
+                    RGBColor(60, 170, 80).mix(0.18).filled(),
+                )))
+                .map_err(|e| perr(path, e))?;
+        }
+        let peak = RGBColor(230, 120, 60);
+        chart
+            .draw_series(LineSeries::new(
+                f.iter()
+                    .zip(&spectra.peak_dbfs)
+                    .map(|(&x, &y)| (x / 1e6, y as f64)),
+                peak.mix(0.8),
+            ))
+            .map_err(|e| perr(path, e))?
+            .label("peak hold")
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], peak));
+        let mean = RGBColor(30, 80, 200);
+        chart
+            .draw_series(LineSeries::new(
+                f.iter()
+                    .zip(&spectra.mean_dbfs)
+                    .map(|(&x, &y)| (x / 1e6, y as f64)),
+                mean.stroke_width(1),
+            ))
+            .map_err(|e| perr(path, e))?
+            .label("mean")
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], mean));
+        let thr = bin_floor + report.threshold_db;
+        chart
+            .draw_series(LineSeries::new(
+                vec![(x0, bin_floor), (x1, bin_floor)],
+                BLACK.mix(0.6),
+            ))
+            .map_err(|e| perr(path, e))?
+            .label(format!(
+                "noise floor ({:.1} dBFS / {:.1} kHz)",
+                report.noise_floor_dbfs,
+                report.noise_floor_bandwidth_hz / 1e3
+            ))
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.mix(0.6)));
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(x0, thr), (x1, thr)],
+                6,
+                4,
+                RED.mix(0.7).into(),
+            ))
+            .map_err(|e| perr(path, e))?
+            .label(format!("occupancy threshold (+{} dB)", report.threshold_db))
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], RED.mix(0.7)));
+        // Channel ticks along the bottom (every channel of the plan).
+        if report.channels.len() <= 2000 {
+            chart
+                .draw_series(report.channels.iter().map(|c| {
+                    let x = c.freq_hz / 1e6;
+                    let col = if c.signal {
+                        RGBColor(40, 140, 60)
+                    } else {
+                        RGBColor(150, 150, 150)
+                    };
+                    PathElement::new(vec![(x, y0), (x, y0 + 2.0)], col)
+                }))
+                .map_err(|e| perr(path, e))?;
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .label_font(("sans-serif", 15))
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(|e| perr(path, e))?;
+        root.present().map_err(|e| perr(path, e))?;
+    }
+    out.commit().map_err(|e| perr(path, e))
+}
+
+/// Map 0..1 to a perceptually ordered colour (a viridis-like ramp).
+fn ramp(t: f64) -> RGBColor {
+    const STOPS: [(f64, (u8, u8, u8)); 6] = [
+        (0.0, (13, 8, 50)),
+        (0.2, (59, 28, 140)),
+        (0.4, (33, 110, 150)),
+        (0.6, (32, 165, 130)),
+        (0.8, (140, 210, 70)),
+        (1.0, (250, 235, 40)),
+    ];
+    let t = t.clamp(0.0, 1.0);
+    for w in STOPS.windows(2) {
+        let ((a, ca), (b, cb)) = (w[0], w[1]);
+        if t <= b {
+            let u = (t - a) / (b - a);
+            let mix = |x: u8, y: u8| (x as f64 + (y as f64 - x as f64) * u).round() as u8;
+            return RGBColor(mix(ca.0, cb.0), mix(ca.1, cb.1), mix(ca.2, cb.2));
+        }
+    }
+    RGBColor(250, 235, 40)
+}
+
+/// Waterfall: frequency (MHz) across, time (s) down, colour = dBFS per bin, with a colour bar.
+pub fn waterfall_png(
+    path: &Path,
+    report: &ScanReport,
+    spectra: &ScanSpectra,
+) -> Result<(), PlotError> {
+    ensure_font();
+    let wf = spectra
+        .waterfall
+        .as_ref()
+        .ok_or_else(|| perr(path, "no waterfall was kept"))?;
+    let (rows, cols) = wf.dim();
+    if rows == 0 || cols == 0 || spectra.freqs_hz.len() < 2 {
+        return Err(perr(
+            path,
+            "the input is too short for a waterfall (no complete row)",
+        ));
+    }
+    let out = AtomicFile::reserve(path);
+    {
+        let root = BitMapBackend::new(out.temp_path(), (1400, 900)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| perr(path, e))?;
+        let (main, bar) = root.split_horizontally(1250);
+        let f = &spectra.freqs_hz;
+        let (x0, x1) = (f[0] / 1e6, f[f.len() - 1] / 1e6);
+        let t1 = rows as f64 * spectra.waterfall_row_s;
+        let bin_floor = report.noise_density_dbfs_per_hz + 10.0 * report.bin_hz.log10();
+        let zmin = bin_floor - 5.0;
+        let zmax = wf.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b)) as f64;
+        let zmax = zmax.max(zmin + 20.0);
+        let mut chart = ChartBuilder::on(&main)
+            .caption(
+                format!(
+                    "{} — waterfall, {:.0} ms per row",
+                    report.input,
+                    spectra.waterfall_row_s * 1e3
+                ),
+                ("sans-serif", 22),
+            )
+            .margin(12)
+            .x_label_area_size(50)
+            .y_label_area_size(70)
+            .build_cartesian_2d(x0..x1, t1..0.0)
+            .map_err(|e| perr(path, e))?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_desc("Frequency (MHz)")
+            .y_desc("Time (s)")
+            .x_label_formatter(&|v| format!("{v:.3}"))
+            .label_style(("sans-serif", 15))
+            .axis_desc_style(("sans-serif", 17))
+            .draw()
+            .map_err(|e| perr(path, e))?;
+        let dx = (x1 - x0) / cols as f64;
+        let dt = spectra.waterfall_row_s;
+        chart
+            .draw_series(wf.indexed_iter().map(|((r, c), &v)| {
+                let t = (v as f64 - zmin) / (zmax - zmin);
+                let xa = x0 + c as f64 * dx;
+                Rectangle::new(
+                    [(xa, r as f64 * dt), (xa + dx, (r + 1) as f64 * dt)],
+                    ramp(t).filled(),
+                )
+            }))
+            .map_err(|e| perr(path, e))?;
+        let mut cb = ChartBuilder::on(&bar)
+            .margin_top(50)
+            .margin_bottom(62)
+            .margin_right(8)
+            .y_label_area_size(60)
+            .caption("dBFS", ("sans-serif", 16))
+            .build_cartesian_2d(0.0..1.0, zmin..zmax)
+            .map_err(|e| perr(path, e))?;
+        cb.configure_mesh()
+            .disable_mesh()
+            .disable_x_axis()
+            .label_style(("sans-serif", 14))
+            .draw()
+            .map_err(|e| perr(path, e))?;
+        let steps = 200;
+        cb.draw_series((0..steps).map(|i| {
+            let a = zmin + (zmax - zmin) * i as f64 / steps as f64;
+            let b = zmin + (zmax - zmin) * (i + 1) as f64 / steps as f64;
+            Rectangle::new([(0.0, a), (1.0, b)], ramp(i as f64 / steps as f64).filled())
+        }))
+        .map_err(|e| perr(path, e))?;
+        root.present().map_err(|e| perr(path, e))?;
+    }
+    out.commit().map_err(|e| perr(path, e))
+}
