@@ -23,12 +23,12 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
     /// The operating system refused (missing file, permissions, read error).
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {err}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
-        /// The OS error.
-        source: std::io::Error,
+        /// The OS error (shown in the message, not repeated as a cause).
+        err: std::io::Error,
     },
     /// The file's content or metadata is not what it must be.
     #[error("{}: {msg}", path.display())]
@@ -47,10 +47,10 @@ impl CaptureError {
             msg: msg.into(),
         }
     }
-    pub(crate) fn io(path: &Path, source: std::io::Error) -> CaptureError {
+    pub(crate) fn io(path: &Path, err: std::io::Error) -> CaptureError {
         CaptureError::Io {
             path: path.to_path_buf(),
-            source,
+            err,
         }
     }
 }

@@ -1,0 +1,263 @@
+//! Regression over the corpus: every `captures/**/NAME.expected.json` with a `scan` section is
+//! scanned by the real binary and compared with its truth (which comes from the generator's
+//! parameters, not from a receiver).
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn expected_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            expected_files(&p, out);
+        } else if p.to_string_lossy().ends_with(".expected.json") {
+            out.push(p);
+        }
+    }
+}
+
+fn scan_json(meta: &Path, extra: &[&str]) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_linkscope"))
+        .arg("scan")
+        .arg(meta)
+        .args(["--json", "--quiet"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "scan {} failed: {}",
+        meta.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn every_capture_scans_to_its_expected_results() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures");
+    let mut files = Vec::new();
+    expected_files(&root, &mut files);
+    let mut checked = 0;
+    for exp_path in files {
+        let exp: Value = serde_json::from_slice(&std::fs::read(&exp_path).unwrap()).unwrap();
+        let Some(want) = exp.get("scan") else {
+            continue;
+        };
+        let base = exp_path
+            .to_string_lossy()
+            .trim_end_matches(".expected.json")
+            .to_string();
+        let meta = PathBuf::from(format!("{base}.sigmf-meta"));
+        let args: Vec<String> = want["args"]
+            .as_array()
+            .map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let got = scan_json(&meta, &args);
+        let name = meta.display().to_string();
+
+        let floor = got["noise_floor_dbfs"].as_f64().unwrap();
+        let want_floor = want["noise_floor_dbfs"].as_f64().unwrap();
+        assert!(
+            (floor - want_floor).abs() <= want["noise_floor_tol_db"].as_f64().unwrap(),
+            "{name}: noise floor {floor} vs {want_floor}"
+        );
+        let chans = got["channels"].as_array().unwrap();
+        let find = |f: f64| {
+            chans
+                .iter()
+                .find(|c| (c["freq_hz"].as_f64().unwrap() - f).abs() < 1.0)
+                .unwrap_or_else(|| panic!("{name}: channel {f} missing from the scan"))
+        };
+        let ptol = want["mean_power_tol_db"].as_f64().unwrap();
+        let otol = want["occupancy_tol_pct"].as_f64().unwrap();
+        let mut truth_freqs = Vec::new();
+        for t in want["channels"].as_array().unwrap() {
+            let f = t["freq_hz"].as_f64().unwrap();
+            truth_freqs.push(f);
+            let c = find(f);
+            let p = c["mean_power_dbfs"].as_f64().unwrap();
+            let tp = t["mean_power_dbfs"].as_f64().unwrap();
+            assert!(
+                (p - tp).abs() <= ptol,
+                "{name}: {f} Hz mean power {p} vs truth {tp}"
+            );
+            let o = c["occupancy_pct"].as_f64().unwrap();
+            let to = t["occupancy_pct"].as_f64().unwrap();
+            assert!(
+                (o - to).abs() <= otol,
+                "{name}: {f} Hz occupancy {o} vs truth {to}"
+            );
+            assert_eq!(c["signal"], t["signal"], "{name}: {f} Hz signal flag");
+        }
+        if want["other_channels_signal"] == Value::Bool(false) {
+            for c in chans {
+                let f = c["freq_hz"].as_f64().unwrap();
+                if !truth_freqs.iter().any(|t| (t - f).abs() < 1.0) {
+                    assert_eq!(
+                        c["signal"],
+                        Value::Bool(false),
+                        "{name}: false signal at {f} Hz"
+                    );
+                }
+            }
+        }
+        let got_i = got["interferers"].as_array().unwrap();
+        let want_i = want["interferers"].as_array().unwrap();
+        assert_eq!(got_i.len(), want_i.len(), "{name}: interferers {got_i:?}");
+        for t in want_i {
+            let f = t["freq_hz"].as_f64().unwrap();
+            let hit = got_i
+                .iter()
+                .find(|i| {
+                    (i["freq_hz"].as_f64().unwrap() - f).abs() <= t["freq_tol_hz"].as_f64().unwrap()
+                })
+                .unwrap_or_else(|| panic!("{name}: interferer at {f} Hz not found in {got_i:?}"));
+            let p = hit["power_dbfs"].as_f64().unwrap();
+            let tp = t["power_dbfs"].as_f64().unwrap();
+            assert!(
+                (p - tp).abs() <= t["power_tol_db"].as_f64().unwrap(),
+                "{name}: interferer power {p} vs {tp}"
+            );
+        }
+        checked += 1;
+    }
+    assert!(
+        checked >= 1,
+        "no capture with a scan expectation found under captures/"
+    );
+}
+
+/// The documented JSON shape: these field names are a stable interface.
+#[test]
+fn scan_json_has_the_documented_shape() {
+    let meta =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/band/rtl_355m_mixed.sigmf-meta");
+    let v = scan_json(&meta, &["--band", "354.4M:354.8M", "--cal-db", "-30"]);
+    for k in [
+        "noise_floor_dbfs",
+        "noise_floor_dbm",
+        "channels",
+        "interferers",
+        "dropped_samples",
+        "sample_rate_hz",
+        "center_freq_hz",
+        "frames",
+    ] {
+        assert!(v.get(k).is_some(), "missing {k}");
+    }
+    let chans = v["channels"].as_array().unwrap();
+    assert_eq!(chans.len(), 31); // 354.4125 … 354.7875 MHz on the 12.5 kHz raster
+    for k in [
+        "freq_hz",
+        "mean_power_dbfs",
+        "peak_power_dbfs",
+        "occupancy_pct",
+        "signal",
+        "mean_power_dbm",
+    ] {
+        assert!(chans[0].get(k).is_some(), "channel field {k} missing");
+    }
+    let c = chans.iter().find(|c| c["freq_hz"] == 354.5e6).unwrap();
+    let d = c["mean_power_dbm"].as_f64().unwrap() - c["mean_power_dbfs"].as_f64().unwrap();
+    assert!((d + 30.0).abs() < 0.011);
+}
+
+#[test]
+fn outputs_are_written_and_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let meta =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/band/rtl_355m_mixed.sigmf-meta");
+    let p = |n: &str| dir.path().join(n);
+    let out = Command::new(env!("CARGO_BIN_EXE_linkscope"))
+        .arg("scan")
+        .arg(&meta)
+        .arg("--csv")
+        .arg(p("c.csv"))
+        .arg("--rtl-power")
+        .arg(p("r.csv"))
+        .args(["--interval", "0.5s"])
+        .arg("--png")
+        .arg(p("s.png"))
+        .arg("--waterfall")
+        .arg(p("w.png"))
+        .arg("--quiet")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for png in ["s.png", "w.png"] {
+        let b = std::fs::read(p(png)).unwrap();
+        assert_eq!(&b[..8], b"\x89PNG\r\n\x1a\n", "{png} is not a PNG");
+        assert!(b.len() > 10_000);
+    }
+    let csv = std::fs::read_to_string(p("c.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 153);
+    // rtl_power: 3 rows of 0.5 s; bins + 1 values after the 6 leading fields; f_i = low + i·step.
+    let rtl = std::fs::read_to_string(p("r.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = rtl.lines().map(|l| l.split(", ").collect()).collect();
+    assert_eq!(rows.len(), 3);
+    let low: f64 = rows[0][2].parse().unwrap();
+    let high: f64 = rows[0][3].parse().unwrap();
+    let step: f64 = rows[0][4].parse().unwrap();
+    let bins = ((high - low) / step).round() as usize;
+    assert_eq!(rows[0].len() - 6, bins + 1);
+    assert_eq!(rows[0][rows[0].len() - 1], rows[0][rows[0].len() - 2]);
+    // The strongest bin is the 354.5 MHz test carrier.
+    let vals: Vec<f64> = rows[0][6..6 + bins]
+        .iter()
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let k = vals
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .unwrap()
+        .0;
+    assert!((low + k as f64 * step - 354.5e6).abs() < 1.5 * step);
+    // No temporary files left behind.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 4);
+}
+
+#[test]
+fn info_reports_the_capture() {
+    let meta =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/band/rtl_355m_mixed.sigmf-meta");
+    let out = Command::new(env!("CARGO_BIN_EXE_linkscope"))
+        .args(["info", "--json"])
+        .arg(&meta)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["format"], "cu8");
+    assert_eq!(v["samples"], 3_600_000);
+    assert_eq!(v["sample_rate_hz"], 2.4e6);
+    assert_eq!(v["center_freq_hz"], 355e6);
+    assert_eq!(v["start_time_utc"], "2026-11-01T08:00:00Z");
+    // Total power from the scene parameters stored in the meta: Σ emitters × on-fraction +
+    // noise and quantisation over the whole 2.4 MHz + the DC offset.
+    let m: Value = serde_json::from_slice(&std::fs::read(&meta).unwrap()).unwrap();
+    let scene: linkscope::sim::band::Scene =
+        serde_json::from_value(m["global"]["linkscope:scene"].clone()).unwrap();
+    let p = |db: f64| 10f64.powf(db / 10.0);
+    let total = scene
+        .emitters
+        .iter()
+        .map(|e| p(e.power_dbfs) * e.on_fraction(1.5))
+        .sum::<f64>()
+        + scene.total_noise_in(2.4e6, linkscope::io::SampleFormat::Cu8)
+        + p(scene.dc_offset_dbfs.unwrap());
+    let rms = v["rms_dbfs"].as_f64().unwrap();
+    assert!(
+        (rms - 10.0 * total.log10()).abs() < 0.1,
+        "{rms} vs {}",
+        10.0 * total.log10()
+    );
+    assert_eq!(v["clipped_pct"], 0.0);
+}
