@@ -1,1 +1,65 @@
-fn main() {}
+//! Criterion benchmarks of the first kernels, throughput in input samples per second.
+//! Run: `cargo bench --bench kernels` (LINKSCOPE_KERNEL=scalar for the reference path).
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use linkscope::dsp::convert::{Converter, SampleFormat};
+use linkscope::dsp::fir::{lowpass_kaiser, DecimatingFir};
+use linkscope::dsp::psd::Welch;
+use linkscope::dsp::window::Window;
+use linkscope::dsp::Complex32;
+
+const N: usize = 1 << 18;
+
+fn input() -> Vec<Complex32> {
+    let mut s = 0x2545_F491_4F6C_DD1Du64;
+    (0..N)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            let a = (s >> 40) as f32 / (1u64 << 24) as f32 - 0.5;
+            let b = (s & 0xFF_FFFF) as f32 / (1u64 << 24) as f32 - 0.5;
+            Complex32::new(a, b)
+        })
+        .collect()
+}
+
+fn kernels(c: &mut Criterion) {
+    let x = input();
+    let mut g = c.benchmark_group("kernels");
+    g.throughput(Throughput::Elements(N as u64));
+
+    // psd1024: Welch, 1024 bins, Hann, 50 % overlap (the anchors' K5 definition).
+    let mut w = Welch::new(1024, 512, Window::Hann).unwrap();
+    let mut out = vec![0.0f32; 1024];
+    g.bench_function("psd1024", |b| {
+        b.iter(|| {
+            w.process(black_box(&x));
+            w.take_average(&mut out);
+        })
+    });
+
+    // fir64: 64 real taps, no decimation (K1).
+    let taps = lowpass_kaiser(64, 0.125, 6.0).unwrap();
+    let mut f = DecimatingFir::new(&taps, 1).unwrap();
+    let mut y = vec![Complex32::default(); N];
+    g.bench_function("fir64", |b| b.iter(|| f.process(black_box(&x), &mut y)));
+
+    // decim8_fir128: 128 taps, decimation 8 (K2).
+    let taps = lowpass_kaiser(128, 0.05, 6.0).unwrap();
+    let mut f = DecimatingFir::new(&taps, 8).unwrap();
+    g.bench_function("decim8_fir128", |b| {
+        b.iter(|| f.process(black_box(&x), &mut y))
+    });
+
+    // cu8 → cf32 conversion.
+    let bytes: Vec<u8> = (0..2 * N).map(|i| (i * 7 % 251) as u8).collect();
+    let conv = Converter::new(SampleFormat::Cu8);
+    g.bench_function("conv_cu8", |b| {
+        b.iter(|| conv.to_complex(black_box(&bytes), &mut y))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, kernels);
+criterion_main!(benches);

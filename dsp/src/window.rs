@@ -46,7 +46,7 @@ pub fn coefficients(window: Window, n: usize) -> Result<Vec<f32>, DspError> {
             0.006_947_368,
         ]),
         Window::Kaiser(beta) => {
-            if !(beta >= 0.0) {
+            if beta.is_nan() || beta < 0.0 {
                 return Err(invalid("kaiser beta", "must be ≥ 0"));
             }
             kaiser_symmetric(n + 1, beta).into_iter().take(n).collect()

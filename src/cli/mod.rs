@@ -18,7 +18,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// Spectrum health of a band: channel power, occupancy, noise floor, interferers.
-    Scan(scan::ScanArgs),
+    Scan(Box<scan::ScanArgs>),
     /// What a capture holds: format, rate, frequency, duration, levels, clipping, metadata problems.
     Info(info::InfoArgs),
     /// Generate test signals with known truth as SigMF recordings.
@@ -29,7 +29,7 @@ enum Cmd {
 pub fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.cmd {
-        Cmd::Scan(a) => scan::run(a),
+        Cmd::Scan(a) => scan::run(*a),
         Cmd::Info(a) => info::run(a),
         Cmd::Gen(g) => gen::run(g),
     }

@@ -271,22 +271,34 @@ fn print_table(r: &ScanReport, all: bool) {
             " (--all shows every channel)"
         }
     );
+    // Raster channels are named by their frequency: show a name column only for plan names.
+    let named = r.channels.iter().any(|c| c.name != mhz(c.freq_hz));
+    let name_of = |c: &linkscope::spectrum::scan::ChannelReport| {
+        if named {
+            format!("{:<14} ", c.name)
+        } else {
+            String::new()
+        }
+    };
     if !shown.is_empty() {
         println!();
         println!(
-            "{:<14} {:>12} {:>11} {:>11} {:>9} {:>11}  {}",
-            "channel",
+            "{}{:>12} {:>11} {:>11} {:>9} {:>11}  signal",
+            if named {
+                format!("{:<14} ", "channel")
+            } else {
+                String::new()
+            },
             "freq MHz",
             format!("mean {unit}"),
             format!("peak {unit}"),
             "occup %",
             "above flr",
-            "signal"
         );
         for c in shown {
             println!(
-                "{:<14} {:>12} {:>11.1} {:>11.1} {:>9.1} {:>9.1} dB  {}",
-                c.name,
+                "{}{:>12} {:>11.1} {:>11.1} {:>9.1} {:>9.1} dB  {}",
+                name_of(c),
                 mhz(c.freq_hz),
                 lvl(c.mean_power_dbfs),
                 lvl(c.peak_power_dbfs),

@@ -260,7 +260,9 @@ impl Scanner {
         if plan.is_empty() {
             return Err(cerr("the channel plan is empty".into()));
         }
-        if !(cfg.frame_s > 0.0) || !(cfg.usable_fraction > 0.0 && cfg.usable_fraction <= 1.0) {
+        let frame_ok = cfg.frame_s.is_finite() && cfg.frame_s > 0.0;
+        let usable_ok = cfg.usable_fraction > 0.0 && cfg.usable_fraction <= 1.0;
+        if !frame_ok || !usable_ok {
             return Err(cerr(
                 "frame must be positive and the usable fraction in (0, 1]".into(),
             ));
