@@ -117,10 +117,11 @@ pub fn run(a: ScanArgs) -> anyhow::Result<()> {
     let mut scanner = Scanner::new(cfg, plan, fs, fc, Some(info.num_samples))
         .with_context(|| info.path.display().to_string())?;
     let start: DateTime<Utc> = info.datetime.unwrap_or_else(Utc::now);
-    let mut rtl = match &a.rtl_power {
+    let mut rtl: RtlOut = match &a.rtl_power {
         Some(p) => Some((
             AtomicFile::create(p).with_context(|| p.display().to_string())?,
             scanner.usable_freqs_hz(),
+            p.clone(),
         )),
         None => None,
     };
@@ -134,21 +135,11 @@ pub fn run(a: ScanArgs) -> anyhow::Result<()> {
         }
         scanner.process(&buf[..n]);
         pb.inc(n as u64);
-        if let Some((f, freqs)) = rtl.as_mut() {
-            for row in scanner.drain_intervals() {
-                write_rtl_power_row(f, &row, freqs, bin_hz, start)
-                    .with_context(|| a.rtl_power.as_ref().unwrap().display().to_string())?;
-            }
-        }
+        drain_rtl_power(&mut scanner, &mut rtl, bin_hz, start)?;
     }
     pb.finish_and_clear();
     scanner.end_of_input();
-    if let Some((f, freqs)) = rtl.as_mut() {
-        for row in scanner.drain_intervals() {
-            write_rtl_power_row(f, &row, freqs, bin_hz, start)
-                .with_context(|| a.rtl_power.as_ref().unwrap().display().to_string())?;
-        }
-    }
+    drain_rtl_power(&mut scanner, &mut rtl, bin_hz, start)?;
     let input_name = info.path.display().to_string();
     let (mut report, spectra) = scanner.finish(
         &input_name,
@@ -156,9 +147,8 @@ pub fn run(a: ScanArgs) -> anyhow::Result<()> {
             .map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
     );
     report.warnings.extend(info.warnings.iter().cloned());
-    if let Some((f, _)) = rtl {
-        f.commit()
-            .with_context(|| a.rtl_power.as_ref().unwrap().display().to_string())?;
+    if let Some((f, _, path)) = rtl {
+        f.commit().with_context(|| path.display().to_string())?;
     }
     if let Some(p) = &a.csv {
         write_csv(p, &report).with_context(|| p.display().to_string())?;
@@ -174,6 +164,25 @@ pub fn run(a: ScanArgs) -> anyhow::Result<()> {
     } else {
         print_table(&report, a.all);
         print_warnings(&report.warnings, a.quiet);
+    }
+    Ok(())
+}
+
+/// Open rtl_power output: the file and its bin frequencies.
+type RtlOut = Option<(AtomicFile, Vec<f64>, PathBuf)>;
+
+/// Write the scanner's completed intervals as rtl_power lines.
+fn drain_rtl_power(
+    scanner: &mut Scanner,
+    rtl: &mut RtlOut,
+    bin_hz: f64,
+    start: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    if let Some((f, freqs, path)) = rtl.as_mut() {
+        for row in scanner.drain_intervals() {
+            write_rtl_power_row(f, &row, freqs, bin_hz, start)
+                .with_context(|| path.display().to_string())?;
+        }
     }
     Ok(())
 }

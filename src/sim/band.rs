@@ -152,10 +152,9 @@ impl Scene {
         let sources = self
             .emitters
             .iter()
-            .map(|e| Source::new(e, fs, &mut rng))
+            .map(|e| Source::new(e, fs, self.center_freq_hz, &mut rng))
             .collect();
         SceneGen {
-            scene: self.clone(),
             noise_power: self.noise_power_in(fs),
             dc: self
                 .dc_offset_dbfs
@@ -198,7 +197,7 @@ enum SourceState {
 }
 
 impl Source {
-    fn new(e: &Emitter, fs: f64, rng: &mut Rng) -> Source {
+    fn new(e: &Emitter, fs: f64, fc: f64, rng: &mut Rng) -> Source {
         let state = match e.kind {
             EmitterKind::Fsk4 { symbol_rate_hz, .. } => SourceState::Fsk {
                 symbol_len: fs / symbol_rate_hz,
@@ -213,7 +212,6 @@ impl Source {
                 let taps = lowpass_spec(pass * 0.98, (pass * 1.25).min(0.49), 70.0)
                     .expect("noise-block filter parameters are valid by construction");
                 let g: f64 = taps.iter().map(|&t| (t as f64).powi(2)).sum();
-                let _ = rng.next_u64();
                 SourceState::Noise {
                     up,
                     hist: vec![Complex32::default(); taps.len()],
@@ -228,7 +226,7 @@ impl Source {
         };
         Source {
             em: e.clone(),
-            offset: 0.0,
+            offset: (e.freq_hz - fc) / fs,
             amp: db_to_power(e.power_dbfs).sqrt(),
             phase: rng.uniform(),
             fs,
@@ -304,7 +302,6 @@ impl Source {
 
 /// Produces a scene's samples block by block (bounded memory for any duration).
 pub struct SceneGen {
-    scene: Scene,
     noise_power: f64,
     dc: Complex32,
     sources: Vec<Source>,
@@ -315,11 +312,6 @@ pub struct SceneGen {
 impl SceneGen {
     /// Fill `out` with the next samples.
     pub fn fill(&mut self, out: &mut [Complex32]) {
-        for s in self.sources.iter_mut() {
-            if s.offset == 0.0 {
-                s.offset = (s.em.freq_hz - self.scene.center_freq_hz) / self.scene.sample_rate_hz;
-            }
-        }
         for o in out.iter_mut() {
             let mut v = self.rng.cgauss(self.noise_power) + self.dc;
             for s in self.sources.iter_mut() {
