@@ -7,7 +7,9 @@
 
 pub use linkscope_dsp as dsp;
 
+pub mod fec;
 pub mod io;
+pub mod mpt1327;
 pub mod report;
 pub mod sim;
 pub mod spectrum;

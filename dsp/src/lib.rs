@@ -12,7 +12,10 @@
 //!   reference (set `LINKSCOPE_KERNEL=scalar` to force the reference everywhere).
 
 pub mod convert;
+pub mod ddc;
+pub mod ffsk;
 pub mod fir;
+pub mod fm;
 pub mod nco;
 pub mod psd;
 pub mod simd;

@@ -1,8 +1,8 @@
 //! Numerically controlled oscillator and frequency shifting.
 //!
-//! The phase is kept in `f64`; within a block the phasor advances by complex multiplication in
-//! `f64` and is re-seeded from the exact phase every block, so it never drifts in amplitude or
-//! phase over arbitrarily long streams.
+//! The phase is kept in `f64`. Samples are processed in blocks of 256: the oscillator inside a
+//! block is a table e^{j2πfk} (k < 256, computed once in `f64`) times the block's exact starting
+//! phasor, so there is no recurrence (the loop vectorises) and no drift over any length.
 
 use crate::Complex32;
 
@@ -13,6 +13,7 @@ pub struct Mixer {
     freq: f64,
     /// Current phase, cycles in [0, 1).
     phase: f64,
+    table: Vec<Complex32>,
 }
 
 const BLOCK: usize = 256;
@@ -20,7 +21,17 @@ const BLOCK: usize = 256;
 impl Mixer {
     /// Shift by `freq` cycles per sample (negative moves the spectrum down).
     pub fn new(freq: f64) -> Mixer {
-        Mixer { freq, phase: 0.0 }
+        let table = (0..BLOCK)
+            .map(|k| {
+                let (s, c) = (2.0 * std::f64::consts::PI * (freq * k as f64).fract()).sin_cos();
+                Complex32::new(c as f32, s as f32)
+            })
+            .collect();
+        Mixer {
+            freq,
+            phase: 0.0,
+            table,
+        }
     }
 
     /// The shift, cycles per sample.
@@ -30,16 +41,11 @@ impl Mixer {
 
     /// Multiply `x` in place by the oscillator. Never allocates.
     pub fn process_inplace(&mut self, x: &mut [Complex32]) {
-        let step = 2.0 * std::f64::consts::PI * self.freq;
-        let (ds, dc) = step.sin_cos();
         for block in x.chunks_mut(BLOCK) {
-            let (mut s, mut c) = (2.0 * std::f64::consts::PI * self.phase).sin_cos();
-            for v in block.iter_mut() {
-                let (re, im) = (v.re as f64, v.im as f64);
-                *v = Complex32::new((re * c - im * s) as f32, (re * s + im * c) as f32);
-                let c2 = c * dc - s * ds;
-                s = s * dc + c * ds;
-                c = c2;
+            let (s, c) = (2.0 * std::f64::consts::PI * self.phase).sin_cos();
+            let base = Complex32::new(c as f32, s as f32);
+            for (v, t) in block.iter_mut().zip(&self.table) {
+                *v *= base * t;
             }
             self.phase = (self.phase + self.freq * block.len() as f64).rem_euclid(1.0);
         }

@@ -81,6 +81,42 @@ pub fn db_to_power(db: f64) -> f64 {
     10f64.powf(db / 10.0)
 }
 
+/// Frequency-modulate `audio` (±1 full scale ↦ ±`deviation_hz`) onto a carrier at `carrier_hz`
+/// from the centre of a stream at `fs`, amplitude `amplitude`; the phase starts at `phase0`
+/// (cycles).
+pub fn fm_modulate(
+    audio: &[f32],
+    fs: f64,
+    deviation_hz: f64,
+    carrier_hz: f64,
+    amplitude: f32,
+    phase0: f64,
+) -> Vec<Complex32> {
+    let mut ph = phase0;
+    audio
+        .iter()
+        .map(|&a| {
+            let v = Complex32::from_polar(amplitude, (2.0 * std::f64::consts::PI * ph) as f32);
+            ph = (ph + (carrier_hz + deviation_hz * a as f64) / fs).rem_euclid(1.0);
+            v
+        })
+        .collect()
+}
+
+/// Add white noise so that the carrier-to-noise ratio in `bandwidth_hz` is `cnr_db` for a
+/// carrier of power `carrier_power` (noise spread over the whole rate `fs`).
+pub fn add_noise_cnr(
+    x: &mut [Complex32],
+    carrier_power: f64,
+    cnr_db: f64,
+    bandwidth_hz: f64,
+    fs: f64,
+    rng: &mut Rng,
+) {
+    let n_in_band = carrier_power / db_to_power(cnr_db);
+    add_awgn(x, n_in_band * fs / bandwidth_hz, rng);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

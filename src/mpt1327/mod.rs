@@ -1,0 +1,6 @@
+//! MPT 1327 analogue trunking: the 1200 bit/s FFSK control channel — codewords ([`codeword`]),
+//! the receiver and channel monitor ([`rx`]) and a transmitter model ([`tx`]).
+
+pub mod codeword;
+pub mod rx;
+pub mod tx;

@@ -1,0 +1,459 @@
+//! MPT 1327 receiver: channel selection → FM discriminator → FFSK → codeword framing → monitor.
+//!
+//! Framing. The forward control channel is a stream of 128-bit slots, each a CCSC (whose last
+//! 16 bits are SYNC) followed by an address or data codeword. The framer searches SYNC (and
+//! SYNT for traffic-channel bursts) with at most one bit error; an unlocked candidate is accepted
+//! only if the CCSC before it (or the codeword after a burst sync) checks **without** correction,
+//! so noise and voice do not produce codewords. Once locked, every slot is read at its expected
+//! place and single bit errors are corrected; two consecutive slots with no valid codeword drop
+//! the lock (a sync-loss event). Bit polarity (tones swapped) is detected by running a framer on
+//! the inverted stream too; the tone-energy demodulator is indifferent to an inverted
+//! discriminator.
+
+use super::codeword::{self, Context, Message, SYNC, SYNT};
+use crate::fec::mpt1327_bch::{self, Check};
+use linkscope_dsp::ddc::Ddc;
+use linkscope_dsp::ffsk::{FfskBit, FfskDemodulator};
+use linkscope_dsp::fm::FmDiscriminator;
+use linkscope_dsp::{Complex32, DspError};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// Where in the channel structure a codeword was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Position {
+    /// First half of a control-channel slot.
+    Ccsc,
+    /// Second half of a control-channel slot.
+    Address,
+    /// After a SYNT (traffic channel) or a lone SYNC (a burst).
+    Burst,
+}
+
+/// One received codeword.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// Start time of the codeword from the start of the input, s.
+    pub t_s: f64,
+    /// The 64 bits as received (before correction).
+    pub raw: u64,
+    /// The codeword after correction.
+    pub word: u64,
+    /// Check result.
+    pub check: Check,
+    /// Position in the channel structure.
+    pub position: Position,
+    /// Decoded message (meaningful only when the check passed).
+    pub message: Message,
+    /// Whether the bit stream was inverted (tones swapped).
+    pub inverted: bool,
+}
+
+impl Received {
+    /// Whether the codeword is valid (received clean or corrected).
+    pub fn check_ok(&self) -> bool {
+        self.check != Check::Failed
+    }
+
+    /// JSON line: t_s, hex, type, check_ok, corrected, position and the decoded fields.
+    pub fn to_json(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("t_s".into(), Value::from((self.t_s * 1e4).round() / 1e4));
+        m.insert("hex".into(), Value::from(format!("{:016X}", self.word)));
+        m.insert("check_ok".into(), Value::from(self.check_ok()));
+        m.insert(
+            "corrected".into(),
+            Value::from(matches!(self.check, Check::Corrected(_))),
+        );
+        m.insert(
+            "position".into(),
+            serde_json::to_value(self.position).unwrap_or(Value::Null),
+        );
+        if self.check_ok() {
+            m.insert("type".into(), Value::from(self.message.kind));
+            m.extend(self.message.to_json());
+        } else {
+            m.insert("type".into(), Value::from("INVALID"));
+            m.insert("raw_hex".into(), Value::from(format!("{:016X}", self.raw)));
+        }
+        m
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum State {
+    Search,
+    /// Locked on control-channel slots: bits into the current slot (0 = first address bit).
+    Slot {
+        bit: u32,
+        misses: u32,
+    },
+    /// Reading codewords after a burst sync: bits into the codeword, codewords left.
+    Burst {
+        bit: u32,
+        left: u32,
+    },
+}
+
+/// Codeword framer on one polarity of the bit stream.
+#[derive(Debug, Clone)]
+struct Framer {
+    inverted: bool,
+    hist: u128,
+    seen: u64,
+    state: State,
+    /// Data codewords expected next in the address position (after ACKT / HEAD).
+    pending: Option<(Context, u32)>,
+    sync_losses: u32,
+    locked_once: bool,
+}
+
+impl Framer {
+    fn new(inverted: bool) -> Framer {
+        Framer {
+            inverted,
+            hist: 0,
+            seen: 0,
+            state: State::Search,
+            pending: None,
+            sync_losses: 0,
+            locked_once: false,
+        }
+    }
+
+    fn last64(&self) -> u64 {
+        self.hist as u64
+    }
+
+    fn context_for_address(&mut self, raw_is_data: bool) -> Context {
+        match self.pending {
+            Some((ctx, n)) if raw_is_data => {
+                self.pending = if n > 1 { Some((ctx, n - 1)) } else { None };
+                ctx
+            }
+            _ => {
+                self.pending = None;
+                Context::Address
+            }
+        }
+    }
+
+    fn note_follow_ups(&mut self, m: &Message) {
+        match m.kind {
+            "ACKT" if m.get("qual") == Some(0) => self.pending = Some((Context::Digits, 1)),
+            "HEAD" => self.pending = Some((Context::Address, m.get("len").unwrap_or(0) as u32 + 1)),
+            _ => {}
+        }
+    }
+
+    fn make(
+        &mut self,
+        raw: u64,
+        correct: bool,
+        position: Position,
+        ctx: Context,
+        t_s: f64,
+    ) -> Received {
+        let (word, check) = mpt1327_bch::decode(raw, correct);
+        let ctx = if position == Position::Address {
+            self.context_for_address(codeword::field(word, 0, 1) == 0)
+        } else {
+            ctx
+        };
+        let message = codeword::decode(word, ctx);
+        if check != Check::Failed {
+            self.note_follow_ups(&message);
+        }
+        Received {
+            t_s,
+            raw,
+            word,
+            check,
+            position,
+            message,
+            inverted: self.inverted,
+        }
+    }
+
+    /// Push one bit; `t_end` is the end time of this bit and `bit_s` one bit's duration.
+    fn push(&mut self, bit: u8, t_end: f64, bit_s: f64, out: &mut Vec<Received>) {
+        let b = (bit ^ self.inverted as u8) as u128;
+        self.hist = (self.hist << 1) | b;
+        self.seen += 1;
+        let t_cw = t_end - 64.0 * bit_s;
+        match self.state {
+            State::Search => {
+                let last16 = (self.hist & 0xffff) as u16;
+                let d_sync = (last16 ^ SYNC).count_ones();
+                let d_synt = (last16 ^ SYNT).count_ones();
+                if d_sync <= 1 && self.seen >= 64 && mpt1327_bch::is_valid(self.last64()) {
+                    // A CCSC that checks without correction: lock on the slot structure.
+                    let r = self.make(self.last64(), false, Position::Ccsc, Context::Ccsc, t_cw);
+                    out.push(r);
+                    self.state = State::Slot { bit: 0, misses: 0 };
+                    self.locked_once = true;
+                } else if (d_sync == 0 || d_synt == 0)
+                    && ((self.hist >> 16) as u16 ^ 0xAAAA).count_ones() <= 1
+                {
+                    // A burst: bit-reversal preamble then SYNC/SYNT. (A bit-inverted control
+                    // channel shows 0x5555 + SYNT here and is not taken for one.) After SYNT
+                    // (traffic channel) up to five codewords follow back to back; after a lone
+                    // SYNC one codeword is read and the search resumes to find the slots.
+                    let left = if d_synt == 0 { 5 } else { 1 };
+                    self.state = State::Burst { bit: 0, left };
+                }
+            }
+            State::Slot { bit, misses } => {
+                let bit = bit + 1;
+                if bit == 64 {
+                    let r = self.make(
+                        self.last64(),
+                        true,
+                        Position::Address,
+                        Context::Address,
+                        t_cw,
+                    );
+                    let ok = r.check_ok();
+                    out.push(r);
+                    self.state = State::Slot {
+                        bit,
+                        misses: if ok { 0 } else { misses },
+                    };
+                } else if bit == 128 {
+                    let raw = self.last64();
+                    let r = self.make(raw, true, Position::Ccsc, Context::Ccsc, t_cw);
+                    let ccsc_ok = r.check_ok() && r.message.kind == "CCSC";
+                    let sync_close = ((raw & 0xffff) as u16 ^ SYNC).count_ones() <= 2;
+                    out.push(r);
+                    // A slot counts as missed when its CCSC fails and the sync is not there either.
+                    let misses = if ccsc_ok || sync_close { 0 } else { misses + 1 };
+                    if misses >= 2 {
+                        self.sync_losses += 1;
+                        self.state = State::Search;
+                        self.pending = None;
+                    } else {
+                        self.state = State::Slot { bit: 0, misses };
+                    }
+                } else {
+                    self.state = State::Slot { bit, misses };
+                }
+            }
+            State::Burst { bit, left } => {
+                let bit = bit + 1;
+                if bit == 64 {
+                    let raw = self.last64();
+                    // Unlocked: accept only clean codewords.
+                    if mpt1327_bch::is_valid(raw) {
+                        let r = self.make(raw, false, Position::Burst, Context::Address, t_cw);
+                        out.push(r);
+                        self.state = if left > 1 {
+                            State::Burst {
+                                bit: 0,
+                                left: left - 1,
+                            }
+                        } else {
+                            State::Search
+                        };
+                    } else {
+                        self.state = State::Search;
+                    }
+                } else {
+                    self.state = State::Burst { bit, left };
+                }
+            }
+        }
+    }
+}
+
+/// Where the samples come from.
+#[derive(Debug, Clone, Copy)]
+pub enum RxInput {
+    /// Complex baseband at `fs`; the channel at `offset_hz` from its centre.
+    Iq {
+        /// Sample rate.
+        fs: f64,
+        /// Channel offset from the centre.
+        offset_hz: f64,
+    },
+    /// FM-discriminator audio (real) at `fs`.
+    Audio {
+        /// Sample rate.
+        fs: f64,
+    },
+}
+
+/// Running counts for the channel monitor.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RxStats {
+    /// Codewords read (valid or not).
+    pub codewords: u64,
+    /// Valid codewords (clean + corrected).
+    pub valid: u64,
+    /// Valid after a single-bit correction.
+    pub corrected: u64,
+    /// Failed their check.
+    pub failed: u64,
+    /// Bits demodulated.
+    pub bits: u64,
+    /// Bits during which FFSK was present.
+    pub bits_with_ffsk: u64,
+    /// Times the slot lock was lost.
+    pub sync_losses: u32,
+}
+
+/// The whole receive chain.
+pub struct MptReceiver {
+    ddc: Option<Ddc>,
+    disc: FmDiscriminator,
+    audio: Vec<f32>,
+    demod: FfskDemodulator,
+    audio_fs: f64,
+    framers: Vec<Framer>,
+    bits: Vec<FfskBit>,
+    step: Vec<Received>,
+    /// When set, every demodulated bit with its end time (s) and FFSK presence is logged here.
+    pub bit_log: Option<Vec<(u8, f64, bool)>>,
+    /// Counters.
+    pub stats: RxStats,
+    /// Sum of discriminator output over FFSK-present audio, for the carrier frequency error.
+    disc_sum: f64,
+    disc_n: u64,
+    /// Filter delay subtracted from every time, s.
+    delay_s: f64,
+}
+
+impl MptReceiver {
+    /// A receiver for `input`; `channel_bw_hz` is the channel spacing (12.5 or 25 kHz).
+    pub fn new(input: RxInput, channel_bw_hz: f64) -> Result<MptReceiver, DspError> {
+        let (ddc, audio_fs) = match input {
+            RxInput::Iq { fs, offset_hz } => {
+                // FFSK on NBFM: ±(deviation + 1.8 kHz) plus up to ±1 kHz of carrier error.
+                let pass = (0.36 * channel_bw_hz).min(fs * 0.45);
+                let stop = (0.64 * channel_bw_hz).min(fs * 0.49);
+                let ddc = Ddc::new(fs, offset_hz, 24_000.0f64.min(fs), pass, stop)?;
+                let afs = ddc.output_rate();
+                (Some(ddc), afs)
+            }
+            RxInput::Audio { fs } => (None, fs),
+        };
+        let ddc_delay = ddc.as_ref().map(Ddc::delay_s).unwrap_or(0.0);
+        Ok(MptReceiver {
+            ddc,
+            disc: FmDiscriminator::hz(audio_fs),
+            audio: vec![0.0; 8192],
+            demod: FfskDemodulator::mpt1327(audio_fs)?,
+            audio_fs,
+            framers: vec![Framer::new(false), Framer::new(true)],
+            bits: Vec::with_capacity(256),
+            step: Vec::new(),
+            bit_log: None,
+            stats: RxStats::default(),
+            disc_sum: 0.0,
+            disc_n: 0,
+            delay_s: ddc_delay,
+        })
+    }
+
+    /// Audio (channel) sample rate.
+    pub fn audio_rate(&self) -> f64 {
+        self.audio_fs
+    }
+
+    /// Feed complex samples (for [`RxInput::Iq`]); decoded codewords are appended to `out`.
+    pub fn process_iq(&mut self, x: &[Complex32], out: &mut Vec<Received>) {
+        let Some(mut ddc) = self.ddc.take() else {
+            return;
+        };
+        ddc.process(x, |ch| {
+            let n = ch.len();
+            if self.audio.len() < n {
+                self.audio.resize(n, 0.0);
+            }
+            let mut a = std::mem::take(&mut self.audio);
+            self.disc.process(ch, &mut a[..n]);
+            self.process_audio(&a[..n], out);
+            self.audio = a;
+        });
+        self.ddc = Some(ddc);
+    }
+
+    /// Feed discriminator audio (Hz or any scale); decoded codewords are appended to `out`.
+    pub fn process_audio(&mut self, a: &[f32], out: &mut Vec<Received>) {
+        let bits = &mut self.bits;
+        bits.clear();
+        self.demod.process(a, |b| bits.push(b));
+        // Carrier offset: mean discriminator output while FFSK is present (FFSK's mean is 0).
+        if bits.iter().any(|b| b.present) {
+            self.disc_sum += a.iter().map(|&v| v as f64).sum::<f64>();
+            self.disc_n += a.len() as u64;
+        }
+        self.frame_bits(out);
+    }
+
+    /// End of input: decide a last, partly received bit.
+    pub fn finish(&mut self, out: &mut Vec<Received>) {
+        // Push the samples still inside the channel filter through with silence behind them.
+        if let Some(ddc) = self.ddc.as_ref() {
+            let fs_in = ddc.output_rate() * ddc.decimation() as f64;
+            let n = (self.delay_s * fs_in).ceil() as usize + ddc.decimation();
+            let zeros = vec![Complex32::default(); n];
+            self.process_iq(&zeros, out);
+        }
+        let bits = &mut self.bits;
+        bits.clear();
+        self.demod.flush(|b| bits.push(b));
+        self.frame_bits(out);
+    }
+
+    fn frame_bits(&mut self, out: &mut Vec<Received>) {
+        let bit_s = 1.0 / 1200.0;
+        for i in 0..self.bits.len() {
+            let b = self.bits[i];
+            self.stats.bits += 1;
+            self.stats.bits_with_ffsk += b.present as u64;
+            let t_end = (b.end_sample + 1) as f64 / self.audio_fs - self.delay_s;
+            if let Some(log) = self.bit_log.as_mut() {
+                log.push((b.bit, t_end, b.present));
+            }
+            let mut step = std::mem::take(&mut self.step);
+            step.clear();
+            for f in self.framers.iter_mut() {
+                f.push(b.bit, t_end, bit_s, &mut step);
+            }
+            // Once one polarity has locked, the other framer and its output are dropped.
+            if self.framers.len() == 2 {
+                if let Some(k) = self.framers.iter().position(|f| f.locked_once) {
+                    let keep = self.framers.swap_remove(k);
+                    let inverted = keep.inverted;
+                    self.framers = vec![keep];
+                    step.retain(|r| r.inverted == inverted);
+                }
+            }
+            for r in &step {
+                self.stats.codewords += 1;
+                match r.check {
+                    Check::Ok => self.stats.valid += 1,
+                    Check::Corrected(_) => {
+                        self.stats.valid += 1;
+                        self.stats.corrected += 1;
+                    }
+                    Check::Failed => self.stats.failed += 1,
+                }
+            }
+            out.append(&mut step);
+            self.step = step;
+        }
+        self.stats.sync_losses = self.framers.iter().map(|f| f.sync_losses).sum();
+    }
+
+    /// Whether the bit stream is inverted (decided once a polarity locked).
+    pub fn inverted(&self) -> Option<bool> {
+        (self.framers.len() == 1).then(|| self.framers[0].inverted)
+    }
+
+    /// Mean carrier offset while FFSK was present, Hz (IQ input only).
+    pub fn carrier_offset_hz(&self) -> Option<f64> {
+        (self.ddc.is_some() && self.disc_n > 0).then(|| self.disc_sum / self.disc_n as f64)
+    }
+}
