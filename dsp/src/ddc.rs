@@ -136,12 +136,17 @@ impl Ddc {
     pub fn process(&mut self, x: &[Complex32], mut emit: impl FnMut(&[Complex32])) {
         for chunk in x.chunks(CHUNK) {
             let n = chunk.len();
-            self.work[..n].copy_from_slice(chunk);
-            if let Some(m) = self.mixer.as_mut() {
-                m.process_inplace(&mut self.work[..n]);
-            }
-            let mut len = n;
-            for st in self.stages.iter_mut() {
+            // Without a shift the first stage reads the caller's samples directly.
+            let first: &[Complex32] = match self.mixer.as_mut() {
+                Some(m) => {
+                    m.process(chunk, &mut self.work[..n]);
+                    &self.work[..n]
+                }
+                None => chunk,
+            };
+            let mut len = self.stages[0].process(first, &mut self.work2);
+            std::mem::swap(&mut self.work, &mut self.work2);
+            for st in self.stages[1..].iter_mut() {
                 let produced = st.process(&self.work[..len], &mut self.work2);
                 std::mem::swap(&mut self.work, &mut self.work2);
                 len = produced;

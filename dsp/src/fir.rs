@@ -82,7 +82,8 @@ pub fn response(taps: &[f32], f: f64) -> f64 {
 pub struct DecimatingFir {
     rev_taps: Vec<f32>,
     decim: usize,
-    /// History (taps − 1 samples) followed by the chunk being filtered.
+    /// History (taps − 1 samples), then room for as many new samples while outputs still
+    /// reach into the history.
     buf: Vec<Complex32>,
     hist: usize,
     /// Input index (mod decim) of the next output relative to the start of the next chunk.
@@ -99,8 +100,6 @@ impl std::fmt::Debug for DecimatingFir {
     }
 }
 
-const CHUNK: usize = 4096;
-
 impl DecimatingFir {
     /// A filter with `taps`, decimating by `decim` (≥ 1).
     pub fn new(taps: &[f32], decim: usize) -> Result<DecimatingFir, DspError> {
@@ -115,11 +114,16 @@ impl DecimatingFir {
         if decim == 0 {
             return Err(invalid("decim", "must be at least 1"));
         }
-        let hist = taps.len() - 1;
+        // Zero taps at the oldest end pad the length to a multiple of 8 so the vector dot
+        // product has no scalar tail; the output is unchanged.
+        let padded = taps.len().div_ceil(8) * 8;
+        let mut rev_taps = vec![0.0f32; padded - taps.len()];
+        rev_taps.extend(taps.iter().rev());
+        let hist = padded - 1;
         Ok(DecimatingFir {
-            rev_taps: taps.iter().rev().copied().collect(),
+            rev_taps,
             decim,
-            buf: vec![Complex32::default(); hist + CHUNK],
+            buf: vec![Complex32::default(); 2 * hist + 1],
             hist,
             phase: 0,
             k,
@@ -141,7 +145,8 @@ impl DecimatingFir {
     }
 
     /// Filter `input`, writing [`DecimatingFir::output_len`]`(input.len())` samples to the
-    /// front of `out` and returning that count. Never allocates.
+    /// front of `out` and returning that count. Never allocates; only `taps − 1` samples of
+    /// history are copied per call, the rest is read in place.
     ///
     /// # Panics
     /// If `out` is shorter than the output count.
@@ -149,19 +154,44 @@ impl DecimatingFir {
         let need = self.output_len(input.len());
         assert!(out.len() >= need, "output buffer too short");
         let ntaps = self.rev_taps.len();
+        let hist = self.hist;
+        let len = input.len();
         let mut produced = 0;
-        for chunk in input.chunks(CHUNK) {
-            let len = chunk.len();
-            self.buf[self.hist..self.hist + len].copy_from_slice(chunk);
-            // Output at chunk index j uses buf[j .. j + ntaps] (history + chunk[..=j]).
-            let mut j = self.phase;
-            while j < len {
-                out[produced] = (self.k.dot_cf32_f32)(&self.buf[j..j + ntaps], &self.rev_taps);
-                produced += 1;
-                j += self.decim;
-            }
-            self.phase = j - len;
-            self.buf.copy_within(len..len + self.hist, 0);
+        // Output at input index j uses the ntaps samples ending at j. With the history in
+        // buf[..hist] and input[..head] behind it, input j sits at buf[hist + j]: its window is
+        // buf[j .. j + ntaps] while it reaches into the history, then input[j + 1 − ntaps ..= j].
+        let head = len.min(hist);
+        self.buf[hist..hist + head].copy_from_slice(&input[..head]);
+        let mut j = self.phase;
+        while j < head {
+            out[produced] = (self.k.dot_cf32_f32)(&self.buf[j..j + ntaps], &self.rev_taps);
+            produced += 1;
+            j += self.decim;
+        }
+        // Four outputs per pass over the input itself.
+        while j + 3 * self.decim < len && j >= hist {
+            let start = j + 1 - ntaps;
+            let o4 = (self.k.dot4_cf32_f32)(
+                &input[start..start + 3 * self.decim + ntaps],
+                self.decim,
+                &self.rev_taps,
+            );
+            out[produced..produced + 4].copy_from_slice(&o4);
+            produced += 4;
+            j += 4 * self.decim;
+        }
+        while j < len {
+            let start = j + 1 - ntaps;
+            out[produced] = (self.k.dot_cf32_f32)(&input[start..=j], &self.rev_taps);
+            produced += 1;
+            j += self.decim;
+        }
+        self.phase = j - len;
+        // Keep the last `hist` samples (history + input when the input is short).
+        if len >= hist {
+            self.buf[..hist].copy_from_slice(&input[len - hist..]);
+        } else {
+            self.buf.copy_within(len..len + hist, 0);
         }
         produced
     }
@@ -213,16 +243,19 @@ mod tests {
                     acc
                 })
                 .collect();
-            let mut f = DecimatingFir::new(&taps, decim).unwrap();
-            let mut out = vec![Complex32::default(); x.len()];
-            let mut got = Vec::new();
-            for c in x.chunks(997) {
-                let n = f.process(c, &mut out);
-                got.extend_from_slice(&out[..n]);
-            }
-            assert_eq!(got.len(), reference.len());
-            for (a, b) in got.iter().zip(&reference) {
-                assert!((a - b).norm() < 1e-4);
+            // Chunks longer and shorter than the history (31 taps → 31 padded to 32).
+            for chunk in [997usize, 5, 1] {
+                let mut f = DecimatingFir::new(&taps, decim).unwrap();
+                let mut out = vec![Complex32::default(); x.len()];
+                let mut got = Vec::new();
+                for c in x.chunks(chunk) {
+                    let n = f.process(c, &mut out);
+                    got.extend_from_slice(&out[..n]);
+                }
+                assert_eq!(got.len(), reference.len(), "decim {decim} chunk {chunk}");
+                for (a, b) in got.iter().zip(&reference) {
+                    assert!((a - b).norm() < 1e-4, "decim {decim} chunk {chunk}");
+                }
             }
         }
     }

@@ -14,6 +14,8 @@ pub struct Mixer {
     /// Current phase, cycles in [0, 1).
     phase: f64,
     table: Vec<Complex32>,
+    osc: Vec<Complex32>,
+    k: crate::simd::Kernels,
 }
 
 const BLOCK: usize = 256;
@@ -31,6 +33,8 @@ impl Mixer {
             freq,
             phase: 0.0,
             table,
+            osc: vec![Complex32::default(); BLOCK],
+            k: crate::simd::Kernels::detect(),
         }
     }
 
@@ -42,12 +46,28 @@ impl Mixer {
     /// Multiply `x` in place by the oscillator. Never allocates.
     pub fn process_inplace(&mut self, x: &mut [Complex32]) {
         for block in x.chunks_mut(BLOCK) {
-            let (s, c) = (2.0 * std::f64::consts::PI * self.phase).sin_cos();
-            let base = Complex32::new(c as f32, s as f32);
-            for (v, t) in block.iter_mut().zip(&self.table) {
-                *v *= base * t;
-            }
-            self.phase = (self.phase + self.freq * block.len() as f64).rem_euclid(1.0);
+            self.next_block(block.len());
+            (self.k.mul_inplace_cf32)(block, &self.osc[..block.len()]);
+        }
+    }
+
+    /// Fill `osc` with the oscillator for the next `len` (≤ BLOCK) samples and advance.
+    fn next_block(&mut self, len: usize) {
+        let (s, c) = (2.0 * std::f64::consts::PI * self.phase).sin_cos();
+        self.osc.fill(Complex32::new(c as f32, s as f32));
+        (self.k.mul_inplace_cf32)(&mut self.osc, &self.table);
+        self.phase = (self.phase + self.freq * len as f64).rem_euclid(1.0);
+    }
+
+    /// out = x · oscillator (equal lengths). Never allocates.
+    ///
+    /// # Panics
+    /// If the lengths differ.
+    pub fn process(&mut self, x: &[Complex32], out: &mut [Complex32]) {
+        assert_eq!(x.len(), out.len());
+        for (xb, ob) in x.chunks(BLOCK).zip(out.chunks_mut(BLOCK)) {
+            self.next_block(xb.len());
+            (self.k.mul_cf32)(xb, &self.osc[..xb.len()], ob);
         }
     }
 

@@ -3,6 +3,7 @@
 mod common;
 mod gen;
 mod info;
+mod mpt;
 mod scan;
 
 use clap::{Parser, Subcommand};
@@ -21,6 +22,8 @@ enum Cmd {
     Scan(Box<scan::ScanArgs>),
     /// What a capture holds: format, rate, frequency, duration, levels, clipping, metadata problems.
     Info(info::InfoArgs),
+    /// MPT 1327 control channel: decode codewords, monitor its health, log channel grants.
+    Mpt(Box<mpt::MptArgs>),
     /// Generate test signals with known truth as SigMF recordings.
     #[command(subcommand)]
     Gen(gen::GenCmd),
@@ -31,6 +34,7 @@ pub fn run() -> anyhow::Result<()> {
     match cli.cmd {
         Cmd::Scan(a) => scan::run(*a),
         Cmd::Info(a) => info::run(a),
+        Cmd::Mpt(a) => mpt::run(*a),
         Cmd::Gen(g) => gen::run(g),
     }
 }

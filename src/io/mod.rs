@@ -462,10 +462,7 @@ fn open_sigmf_pair(
         f.seek(SeekFrom::Start(header))
             .map_err(|e| CaptureError::io(&data_path, e))?;
     }
-    Ok((
-        info,
-        Data::Bytes(Box::new(BufReader::with_capacity(1 << 20, f))),
-    ))
+    Ok((info, Data::Bytes(Box::new(f))))
 }
 
 fn open_sigmf_archive(
@@ -541,7 +538,7 @@ fn open_sigmf_archive(
     let mut f = File::open(path).map_err(|e| CaptureError::io(path, e))?;
     f.seek(SeekFrom::Start(pos))
         .map_err(|e| CaptureError::io(path, e))?;
-    let r = BufReader::with_capacity(1 << 20, f).take(size);
+    let r = f.take(size);
     Ok((info, Data::Bytes(Box::new(r))))
 }
 
@@ -648,8 +645,5 @@ fn open_raw(path: &Path, opts: &OpenOptions) -> Result<(CaptureInfo, Data), Capt
         description: None,
         warnings: Vec::new(),
     };
-    Ok((
-        info,
-        Data::Bytes(Box::new(BufReader::with_capacity(1 << 20, f))),
-    ))
+    Ok((info, Data::Bytes(Box::new(f))))
 }

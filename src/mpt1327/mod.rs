@@ -2,5 +2,6 @@
 //! the receiver and channel monitor ([`rx`]) and a transmitter model ([`tx`]).
 
 pub mod codeword;
+pub mod monitor;
 pub mod rx;
 pub mod tx;

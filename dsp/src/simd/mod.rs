@@ -107,6 +107,12 @@ pub struct Kernels {
     pub mul_cf32_f32: fn(&[Complex32], &[f32], &mut [Complex32]),
     /// acc[i] += |x[i]|² (equal lengths).
     pub acc_mag2_cf32: fn(&[Complex32], &mut [f32]),
+    /// out[i] = x[i]·y[i], complex (equal lengths).
+    pub mul_cf32: fn(&[Complex32], &[Complex32], &mut [Complex32]),
+    /// x[i] *= y[i], complex (equal lengths).
+    pub mul_inplace_cf32: fn(&mut [Complex32], &[Complex32]),
+    /// Four dot products with shared real taps; output q uses x[q·stride..][..taps].
+    pub dot4_cf32_f32: fn(&[Complex32], usize, &[f32]) -> [Complex32; 4],
     /// cu8 pairs → complex, (v − 127.5)/127.5; `out.len() * 2 == input.len()`.
     pub conv_cu8_cf32: fn(&[u8], &mut [Complex32]),
     /// ci16 little-endian pairs → complex, v/32768; `out.len() * 4 == input.len()`.
@@ -132,6 +138,9 @@ impl Kernels {
             dot_cf32_f32: scalar::dot_cf32_f32,
             mul_cf32_f32: scalar::mul_cf32_f32,
             acc_mag2_cf32: scalar::acc_mag2_cf32,
+            mul_cf32: scalar::mul_cf32,
+            mul_inplace_cf32: scalar::mul_inplace_cf32,
+            dot4_cf32_f32: scalar::dot4_cf32_f32,
             conv_cu8_cf32: scalar::conv_cu8_cf32,
             conv_ci16_cf32: scalar::conv_ci16_cf32,
         };
@@ -145,6 +154,9 @@ impl Kernels {
                 dot_cf32_f32: avx2::dot_cf32_f32,
                 mul_cf32_f32: avx2::mul_cf32_f32,
                 acc_mag2_cf32: avx2::acc_mag2_cf32,
+                mul_cf32: avx2::mul_cf32,
+                mul_inplace_cf32: avx2::mul_inplace_cf32,
+                dot4_cf32_f32: avx2::dot4_cf32_f32,
                 conv_cu8_cf32: avx2::conv_cu8_cf32,
                 conv_ci16_cf32: avx2::conv_ci16_cf32,
             },
@@ -209,6 +221,39 @@ mod tests {
                     (reference.acc_mag2_cf32)(x, &mut a1);
                     (k.acc_mag2_cf32)(x, &mut a2);
                     assert!(a1.iter().zip(&a2).all(|(a, b)| (a - b).abs() <= 1e-6));
+                    let mut m1: Vec<Complex32> = x.to_vec();
+                    let mut m2 = m1.clone();
+                    let y: Vec<Complex32> = x.iter().rev().copied().collect();
+                    (reference.mul_inplace_cf32)(&mut m1, &y);
+                    (k.mul_inplace_cf32)(&mut m2, &y);
+                    assert!(
+                        m1.iter().zip(&m2).all(|(a, b)| (a - b).norm() <= 1e-5),
+                        "{path:?} mul n={n}"
+                    );
+                    let mut o1 = vec![Complex32::default(); n];
+                    let mut o2 = o1.clone();
+                    (reference.mul_cf32)(x, &y, &mut o1);
+                    (k.mul_cf32)(x, &y, &mut o2);
+                    assert!(
+                        o1.iter().zip(&m1).all(|(a, b)| (a - b).norm() <= 1e-5),
+                        "{path:?} mul vs inplace n={n}"
+                    );
+                    assert!(
+                        o1.iter().zip(&o2).all(|(a, b)| (a - b).norm() <= 1e-5),
+                        "{path:?} mul_cf32 n={n}"
+                    );
+                    if n >= 4 {
+                        let taps = (n / 2).max(1);
+                        let stride = (n - taps) / 3;
+                        let d1 = (reference.dot4_cf32_f32)(x, stride, &h[..taps]);
+                        let d2 = (k.dot4_cf32_f32)(x, stride, &h[..taps]);
+                        for q in 0..4 {
+                            assert!(
+                                (d1[q] - d2[q]).norm() <= 1e-5 * taps as f32,
+                                "{path:?} dot4 n={n}"
+                            );
+                        }
+                    }
                     // Conversions are exact.
                     let bytes: Vec<u8> = (0..4 * n + offset)
                         .map(|_| (rng.f() * 127.0 + 128.0) as u8)

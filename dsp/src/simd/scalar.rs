@@ -45,3 +45,26 @@ pub fn conv_ci16_cf32(input: &[u8], out: &mut [Complex32]) {
         *o = Complex32::new(i as f32 * K, q as f32 * K);
     }
 }
+
+/// x[i] *= y[i] (complex).
+pub fn mul_inplace_cf32(x: &mut [Complex32], y: &[Complex32]) {
+    for (a, b) in x.iter_mut().zip(y) {
+        *a *= b;
+    }
+}
+
+/// Four dot products with the same real taps: output q uses x[q·stride ..][..h.len()].
+pub fn dot4_cf32_f32(x: &[Complex32], stride: usize, h: &[f32]) -> [Complex32; 4] {
+    let mut out = [Complex32::default(); 4];
+    for (q, o) in out.iter_mut().enumerate() {
+        *o = dot_cf32_f32(&x[q * stride..q * stride + h.len()], h);
+    }
+    out
+}
+
+/// out[i] = x[i]·y[i] (complex).
+pub fn mul_cf32(x: &[Complex32], y: &[Complex32], out: &mut [Complex32]) {
+    for ((o, a), b) in out.iter_mut().zip(x).zip(y) {
+        *o = a * b;
+    }
+}

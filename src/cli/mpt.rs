@@ -1,0 +1,198 @@
+//! `linkscope mpt INPUT [-f FREQ]` — MPT 1327 control-channel decoder and monitor.
+
+use super::common::{print_warnings, progress, InputArgs};
+use anyhow::Context;
+use clap::Args;
+use linkscope::dsp::Complex32;
+use linkscope::mpt1327::monitor::{ChannelPlan, Monitor};
+use linkscope::mpt1327::rx::{MptReceiver, Received, RxInput};
+use linkscope::units::{self, mhz};
+
+#[derive(Args)]
+pub struct MptArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Control-channel frequency (needed for a wideband capture; default: the capture's centre)
+    #[arg(short = 'f', long = "channel", value_parser = units::parse_hz)]
+    channel: Option<f64>,
+    /// Channel spacing / filter bandwidth (12.5k or 25k)
+    #[arg(long, default_value = "12.5k", value_parser = units::parse_hz)]
+    bw: f64,
+    /// Frequency of channel number 0, to turn granted channel numbers into frequencies
+    #[arg(long, value_parser = units::parse_hz)]
+    chan_base: Option<f64>,
+    /// Channel spacing of the numbering plan
+    #[arg(long, default_value = "12.5k", value_parser = units::parse_hz)]
+    chan_step: f64,
+    /// JSON lines: one per codeword, then a summary line
+    #[arg(long)]
+    json: bool,
+    /// Also list codewords that failed their check (terminal view)
+    #[arg(long)]
+    all: bool,
+    /// No progress bar or warnings on stderr
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub fn run(a: MptArgs) -> anyhow::Result<()> {
+    let mut cap = a.input.open()?;
+    let info = cap.info.clone();
+    let fs = info.sample_rate_hz;
+    let input = if info.format.is_complex() {
+        let offset = match (a.channel, info.center_freq_hz) {
+            (Some(f), Some(fc)) => f - fc,
+            (Some(_), None) => anyhow::bail!(
+                "{}: -f needs the capture's centre frequency (core:frequency or --freq)",
+                info.path.display()
+            ),
+            (None, _) if fs > 100e3 => anyhow::bail!(
+                "{}: a wideband capture ({:.3} MS/s): give the control channel with -f FREQ",
+                info.path.display(),
+                fs / 1e6
+            ),
+            (None, _) => 0.0,
+        };
+        if offset.abs() + a.bw / 2.0 > fs / 2.0 {
+            anyhow::bail!(
+                "{}: channel at {:+.0} Hz from the centre is outside the capture's ±{:.0} Hz",
+                info.path.display(),
+                offset,
+                fs / 2.0
+            );
+        }
+        RxInput::Iq {
+            fs,
+            offset_hz: offset,
+        }
+    } else {
+        RxInput::Audio { fs }
+    };
+    let mut rx = MptReceiver::new(input, a.bw).with_context(|| info.path.display().to_string())?;
+    let plan = a.chan_base.map(|b| ChannelPlan {
+        base_hz: b,
+        step_hz: a.chan_step,
+    });
+    let mut mon = Monitor::new(plan);
+    let pb = progress(info.num_samples, a.quiet);
+    let mut out: Vec<Received> = Vec::new();
+    let show = |r: &Received, mon: &mut Monitor| {
+        mon.add(r);
+        if a.json {
+            println!("{}", serde_json::Value::Object(r.to_json()));
+        } else if r.check_ok() || a.all {
+            print_line(r);
+        }
+    };
+    if info.format.is_complex() {
+        let mut buf = vec![Complex32::default(); 1 << 13];
+        loop {
+            let n = cap.read_complex(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            rx.process_iq(&buf[..n], &mut out);
+            out.drain(..).for_each(|r| show(&r, &mut mon));
+            pb.inc(n as u64);
+        }
+    } else {
+        let mut buf = vec![0.0f32; 1 << 16];
+        loop {
+            let n = cap.read_real(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            rx.process_audio(&buf[..n], &mut out);
+            out.drain(..).for_each(|r| show(&r, &mut mon));
+            pb.inc(n as u64);
+        }
+    }
+    rx.finish(&mut out);
+    out.drain(..).for_each(|r| show(&r, &mut mon));
+    pb.finish_and_clear();
+    let s = mon.summary(
+        info.duration_s(),
+        &rx.stats,
+        rx.inverted(),
+        rx.carrier_offset_hz(),
+    );
+    if a.json {
+        println!("{}", serde_json::json!({ "summary": s }));
+        return Ok(());
+    }
+    println!();
+    println!("{} — {}", info.path.display(), s.status);
+    println!(
+        "  {:.1} s: {} codewords, {} valid ({} corrected), {} failed = {:.2} % check failures, BER ≈ {:.1e}",
+        s.duration_s, s.codewords, s.valid, s.corrected, s.failed, s.check_fail_pct, s.ber_estimate
+    );
+    println!(
+        "  {:.2} valid codewords/s, slot period {}, sync losses {}, FFSK present {:.0} % of the time{}",
+        s.codewords_per_s,
+        s.slot_period_ms.map(|p| format!("{p:.2} ms")).unwrap_or_else(|| "–".into()),
+        s.sync_losses,
+        s.ffsk_present_pct,
+        if s.inverted == Some(true) { ", bit polarity inverted (corrected)" } else { "" }
+    );
+    if let Some(f) = s.freq_error_hz {
+        println!("  carrier frequency error {f:+.0} Hz");
+    }
+    if let Some(sys) = &s.sys {
+        println!("  system identity SYS {sys}");
+    }
+    for site in &s.adjacent_sites {
+        println!("  adjacent site {} on channel {}", site.adjsite, site.chan);
+    }
+    if !s.grant_log.is_empty() {
+        println!("  channel grants:");
+        for g in &s.grant_log {
+            println!(
+                "    {:8.3} s  {} call {}/{} → {} on channel {}{}",
+                g.t_s,
+                if g.data { "data" } else { "speech" },
+                g.pfix,
+                g.ident2,
+                g.ident1,
+                g.chan,
+                g.freq_hz
+                    .map(|f| format!(" ({} MHz)", mhz(f)))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    print_warnings(&info.warnings, a.quiet);
+    Ok(())
+}
+
+fn print_line(r: &Received) {
+    let j = r.to_json();
+    let fields: Vec<String> = j
+        .iter()
+        .filter(|(k, _)| {
+            !matches!(
+                k.as_str(),
+                "t_s" | "hex" | "check_ok" | "corrected" | "position" | "type" | "raw_hex"
+            )
+        })
+        .map(|(k, v)| {
+            format!(
+                "{k}={}",
+                v.as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| v.to_string())
+            )
+        })
+        .collect();
+    println!(
+        "{:9.4} {} {:<6}{} {}",
+        r.t_s,
+        j["hex"].as_str().unwrap_or(""),
+        j["type"].as_str().unwrap_or(""),
+        if matches!(r.check, linkscope::fec::mpt1327_bch::Check::Corrected(_)) {
+            "*"
+        } else {
+            " "
+        },
+        fields.join(" ")
+    );
+}
