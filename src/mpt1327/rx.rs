@@ -87,7 +87,6 @@ enum State {
     /// Locked on control-channel slots: bits into the current slot (0 = first address bit).
     Slot {
         bit: u32,
-        misses: u32,
     },
     /// Reading codewords after a burst sync: bits into the codeword, codewords left.
     Burst {
@@ -101,8 +100,18 @@ enum State {
 struct Framer {
     inverted: bool,
     hist: u128,
+    /// Confidence of the last 128 bits, by `seen % 128`.
+    conf: [f32; 128],
     seen: u64,
     state: State,
+    /// The CCSC this framer locked on: every later slot must start with it (±1 bit) or at
+    /// least show SYNC in place, else the slot is misaligned (a bit slip) and the lock is
+    /// dropped. Correcting a shifted codeword would otherwise "repair" it into a wrong one —
+    /// the code is a shortened cyclic code, so a shifted word is often one bit from another.
+    locked_ccsc: u64,
+    /// The address codeword of the current slot, held until the next CCSC shows that no bit
+    /// slipped during it (raw bits, start time).
+    held: Option<(u64, f64)>,
     /// Data codewords expected next in the address position (after ACKT / HEAD).
     pending: Option<(Context, u32)>,
     sync_losses: u32,
@@ -114,8 +123,11 @@ impl Framer {
         Framer {
             inverted,
             hist: 0,
+            conf: [1.0; 128],
             seen: 0,
             state: State::Search,
+            locked_ccsc: 0,
+            held: None,
             pending: None,
             sync_losses: 0,
             locked_once: false,
@@ -147,6 +159,16 @@ impl Framer {
         }
     }
 
+    /// Whether correcting bit `pos` of the codeword that ended `back` bits ago is safe: the bit
+    /// must be among the four least confident of its word (a 3-error word "corrected" into
+    /// another codeword usually flips a confident bit).
+    fn safe_correction(&self, pos: u8, back: u64) -> bool {
+        let end = self.seen - back;
+        let at = |i: u64| self.conf[((end - 64 + i) % 128) as usize];
+        let c = at(pos as u64);
+        (0..64).filter(|&i| at(i) < c).count() < 4
+    }
+
     fn make(
         &mut self,
         raw: u64,
@@ -155,7 +177,26 @@ impl Framer {
         ctx: Context,
         t_s: f64,
     ) -> Received {
-        let (word, check) = mpt1327_bch::decode(raw, correct);
+        self.make_at(raw, correct, position, ctx, t_s, 0)
+    }
+
+    /// As `make` for a codeword that ended `back` bits before the newest bit.
+    fn make_at(
+        &mut self,
+        raw: u64,
+        correct: bool,
+        position: Position,
+        ctx: Context,
+        t_s: f64,
+        back: u64,
+    ) -> Received {
+        let (mut word, mut check) = mpt1327_bch::decode(raw, correct);
+        if let Check::Corrected(pos) = check {
+            if self.seen < 64 + back || !self.safe_correction(pos, back) {
+                word = raw;
+                check = Check::Failed;
+            }
+        }
         let ctx = if position == Position::Address {
             self.context_for_address(codeword::field(word, 0, 1) == 0)
         } else {
@@ -176,10 +217,20 @@ impl Framer {
         }
     }
 
+    /// At the end of input: a held address codeword had no following CCSC to confirm the
+    /// alignment, so it is reported as received (no correction).
+    fn flush_held(&mut self, out: &mut Vec<Received>) {
+        if let Some((a, ta)) = self.held.take() {
+            let r = self.make(a, false, Position::Address, Context::Address, ta);
+            out.push(r);
+        }
+    }
+
     /// Push one bit; `t_end` is the end time of this bit and `bit_s` one bit's duration.
-    fn push(&mut self, bit: u8, t_end: f64, bit_s: f64, out: &mut Vec<Received>) {
+    fn push(&mut self, bit: u8, confidence: f32, t_end: f64, bit_s: f64, out: &mut Vec<Received>) {
         let b = (bit ^ self.inverted as u8) as u128;
         self.hist = (self.hist << 1) | b;
+        self.conf[(self.seen % 128) as usize] = confidence;
         self.seen += 1;
         let t_cw = t_end - 64.0 * bit_s;
         match self.state {
@@ -191,7 +242,8 @@ impl Framer {
                     // A CCSC that checks without correction: lock on the slot structure.
                     let r = self.make(self.last64(), false, Position::Ccsc, Context::Ccsc, t_cw);
                     out.push(r);
-                    self.state = State::Slot { bit: 0, misses: 0 };
+                    self.state = State::Slot { bit: 0 };
+                    self.locked_ccsc = self.last64();
                     self.locked_once = true;
                 } else if (d_sync == 0 || d_synt == 0)
                     && ((self.hist >> 16) as u16 ^ 0xAAAA).count_ones() <= 1
@@ -204,39 +256,41 @@ impl Framer {
                     self.state = State::Burst { bit: 0, left };
                 }
             }
-            State::Slot { bit, misses } => {
+            State::Slot { bit } => {
                 let bit = bit + 1;
                 if bit == 64 {
-                    let r = self.make(
-                        self.last64(),
-                        true,
-                        Position::Address,
-                        Context::Address,
-                        t_cw,
-                    );
-                    let ok = r.check_ok();
-                    out.push(r);
-                    self.state = State::Slot {
-                        bit,
-                        misses: if ok { 0 } else { misses },
-                    };
+                    self.held = Some((self.last64(), t_cw));
+                    self.state = State::Slot { bit };
                 } else if bit == 128 {
                     let raw = self.last64();
-                    let r = self.make(raw, true, Position::Ccsc, Context::Ccsc, t_cw);
-                    let ccsc_ok = r.check_ok() && r.message.kind == "CCSC";
-                    let sync_close = ((raw & 0xffff) as u16 ^ SYNC).count_ones() <= 2;
-                    out.push(r);
-                    // A slot counts as missed when its CCSC fails and the sync is not there either.
-                    let misses = if ccsc_ok || sync_close { 0 } else { misses + 1 };
-                    if misses >= 2 {
+                    let known = (raw ^ self.locked_ccsc).count_ones() <= 1;
+                    let sync_in_place = ((raw & 0xffff) as u16 ^ SYNC).count_ones() <= 2;
+                    let aligned = known || sync_in_place;
+                    // The held address codeword may be corrected only if no bit slipped before
+                    // this CCSC; otherwise it must check as received.
+                    if let Some((a, ta)) = self.held.take() {
+                        let r =
+                            self.make_at(a, aligned, Position::Address, Context::Address, ta, 64);
+                        out.push(r);
+                    }
+                    if aligned {
+                        // The CCSC (possibly hit by noise) is where it should be.
+                        let r = self.make(raw, true, Position::Ccsc, Context::Ccsc, t_cw);
+                        out.push(r);
+                        self.state = State::Slot { bit: 0 };
+                    } else {
+                        // Misaligned or lost: these bits are not at a codeword boundary, so
+                        // they are reported as failed even if they happen to check (a CCSC
+                        // shifted by one bit is itself a valid codeword), and the search resumes.
+                        let mut r = self.make(raw, false, Position::Ccsc, Context::Ccsc, t_cw);
+                        r.check = Check::Failed;
+                        out.push(r);
                         self.sync_losses += 1;
                         self.state = State::Search;
                         self.pending = None;
-                    } else {
-                        self.state = State::Slot { bit: 0, misses };
                     }
                 } else {
-                    self.state = State::Slot { bit, misses };
+                    self.state = State::Slot { bit };
                 }
             }
             State::Burst { bit, left } => {
@@ -404,6 +458,17 @@ impl MptReceiver {
         bits.clear();
         self.demod.flush(|b| bits.push(b));
         self.frame_bits(out);
+        let start = out.len();
+        for f in self.framers.iter_mut() {
+            f.flush_held(out);
+        }
+        for r in &out[start..] {
+            self.stats.codewords += 1;
+            match r.check {
+                Check::Failed => self.stats.failed += 1,
+                _ => self.stats.valid += 1,
+            }
+        }
     }
 
     fn frame_bits(&mut self, out: &mut Vec<Received>) {
@@ -419,7 +484,7 @@ impl MptReceiver {
             let mut step = std::mem::take(&mut self.step);
             step.clear();
             for f in self.framers.iter_mut() {
-                f.push(b.bit, t_end, bit_s, &mut step);
+                f.push(b.bit, b.confidence, t_end, bit_s, &mut step);
             }
             // Once one polarity has locked, the other framer and its output are dropped.
             if self.framers.len() == 2 {
