@@ -42,6 +42,10 @@ fn every_capture_scans_to_its_expected_results() {
     let mut checked = 0;
     for exp_path in files {
         let exp: Value = serde_json::from_slice(&std::fs::read(&exp_path).unwrap()).unwrap();
+        if let Some(want) = exp.get("mpt") {
+            check_mpt(&exp_path, want);
+            checked += 1;
+        }
         let Some(want) = exp.get("scan") else {
             continue;
         };
@@ -260,4 +264,81 @@ fn info_reports_the_capture() {
         10.0 * total.log10()
     );
     assert_eq!(v["clipped_pct"], 0.0);
+}
+
+/// An `mpt` expectation: the valid codewords, in order, are the transmitted sequence; the
+/// summary's SYS, carrier error and slot period match the generator's parameters.
+fn check_mpt(exp_path: &Path, want: &Value) {
+    let base = exp_path
+        .to_string_lossy()
+        .trim_end_matches(".expected.json")
+        .to_string();
+    let meta = PathBuf::from(format!("{base}.sigmf-meta"));
+    let out = Command::new(env!("CARGO_BIN_EXE_linkscope"))
+        .arg("mpt")
+        .arg(&meta)
+        .args(["--json", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let (summary, words) = lines.split_last().unwrap();
+    let s = &summary["summary"];
+    let valid: Vec<&str> = words
+        .iter()
+        .filter(|w| w["check_ok"] == Value::Bool(true))
+        .map(|w| w["hex"].as_str().unwrap())
+        .collect();
+    let sent: Vec<&str> = want["codewords_hex"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let frac = want["min_valid_fraction"].as_f64().unwrap();
+    assert!(
+        valid.len() as f64 >= frac * sent.len() as f64,
+        "{}: {} of {} valid",
+        meta.display(),
+        valid.len(),
+        sent.len()
+    );
+    // Every valid codeword is the one sent, in order.
+    let mut j = 0;
+    for v in &valid {
+        while j < sent.len() && sent[j] != *v {
+            j += 1;
+        }
+        assert!(
+            j < sent.len(),
+            "{}: {v} was not sent (or out of order)",
+            meta.display()
+        );
+        j += 1;
+    }
+    for w in words {
+        for k in ["t_s", "hex", "type", "check_ok"] {
+            assert!(w.get(k).is_some(), "codeword line lacks {k}: {w}");
+        }
+    }
+    assert_eq!(s["sys"], want["sys"]);
+    let fe = s["freq_error_hz"].as_f64().unwrap();
+    assert!(
+        (fe - want["freq_error_hz"].as_f64().unwrap()).abs()
+            <= want["freq_error_tol_hz"].as_f64().unwrap(),
+        "freq error {fe}"
+    );
+    let sp = s["slot_period_ms"].as_f64().unwrap();
+    assert!(
+        (sp - want["slot_period_ms"].as_f64().unwrap()).abs()
+            <= want["slot_period_tol_ms"].as_f64().unwrap(),
+        "slot period {sp}"
+    );
 }

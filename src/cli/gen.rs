@@ -57,6 +57,9 @@ pub struct MptArgs {
     /// Noise seed
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// UTC time of the first sample (RFC 3339)
+    #[arg(long, default_value = "2026-11-01T08:00:00Z")]
+    datetime: DateTime<Utc>,
 }
 
 #[derive(Args)]
@@ -202,7 +205,7 @@ fn mpt(a: MptArgs) -> anyhow::Result<()> {
             format: a.format,
             sample_rate_hz: a.rate,
             center_freq_hz: Some(a.freq),
-            datetime: None,
+            datetime: Some(a.datetime),
             description: Some(format!(
                 "MPT 1327 control channel SYS {:04X} (linkscope gen mpt)",
                 a.sys
