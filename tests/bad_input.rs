@@ -359,3 +359,52 @@ fn archive_wav_and_raw_inputs_agree() {
         assert!((p - truth).abs() < 0.1, "{args:?}: {p} vs {truth}");
     }
 }
+
+/// Digital silence (a dead receiver): no channel counts as busy, and the report says why.
+#[test]
+fn all_zero_input_is_not_a_busy_band() {
+    let d = tempfile::tempdir().unwrap();
+    write_pair(
+        d.path(),
+        "z",
+        &meta("ci16_le", Some(1e6)),
+        &vec![0u8; 4 * 200_000],
+    );
+    let out = linkscope(&["scan", "z.sigmf-meta", "--json", "-q"], d.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["channels_with_signal"], 0);
+    assert!(v["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["occupancy_pct"] == 0.0));
+    assert!(v["warnings"].to_string().contains("silent"));
+}
+
+#[test]
+fn dataset_path_outside_and_bad_overrides_are_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let mut m = meta("cu8", Some(1e6));
+    m["global"]["core:dataset"] = json!("../../etc/passwd");
+    write_pair(d.path(), "p", &m, &cu8_tone(1000));
+    assert_clean_failure(
+        d.path(),
+        "p.sigmf-meta",
+        &[],
+        "p.sigmf-meta",
+        "core:dataset",
+    );
+    write_pair(d.path(), "q", &meta("cu8", Some(1e6)), &cu8_tone(100_000));
+    assert_clean_failure(
+        d.path(),
+        "q.sigmf-meta",
+        &["--rate=0"],
+        "q.sigmf-meta",
+        "--rate 0 Hz must be positive",
+    );
+}

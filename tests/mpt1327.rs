@@ -418,3 +418,35 @@ fn no_false_codewords_across_bit_slips_near_threshold() {
     }
     assert!(checked > 500);
 }
+
+/// A traffic channel's DCSC, bit-inverted, ends in SYNC and checks: the inverted framer must not
+/// take it for a CCSC and capture the polarity (the control channel that follows would be lost).
+#[test]
+fn inverted_dcsc_does_not_capture_the_polarity() {
+    use linkscope::mpt1327::codeword::dcsc;
+    use linkscope::mpt1327::tx::codeword_bits;
+    let sys = 0x1234;
+    let mix = demo_mix(sys).unwrap();
+    let mut bits: Vec<u8> = vec![1, 0, 1, 0, 1, 0, 1, 0];
+    // A data-channel burst first: DCSC then two codewords.
+    bits.extend(codeword_bits(dcsc(sys)));
+    bits.extend(codeword_bits(mix[0]));
+    bits.extend(codeword_bits(mix[1]));
+    let slots = 12;
+    bits.extend(control_channel_bits(sys, &mix, slots));
+    let x = ffsk_iq(
+        &bits,
+        &ChannelModel {
+            cnr_db: Some(30.0),
+            ..Default::default()
+        },
+    );
+    let (rx, got) = receive_iq(&x, 48_000.0, 0.0);
+    assert_eq!(rx.inverted(), Some(false));
+    let ccscs = got
+        .iter()
+        .filter(|r| r.check_ok() && r.message.kind == "CCSC")
+        .count();
+    assert!(ccscs >= slots - 1, "{ccscs} CCSCs of {slots}");
+    assert!(got.iter().all(|r| !r.inverted));
+}

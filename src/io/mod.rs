@@ -284,6 +284,16 @@ impl Capture {
                 let got = read_full(r.as_mut(), &mut self.bytes, want * bps)
                     .map_err(|e| CaptureError::io(&self.info.data_path, e))?;
                 let n = got / bps;
+                if n < want {
+                    return Err(CaptureError::invalid(
+                        &self.info.data_path,
+                        format!(
+                            "data ends at sample {} but {} samples were expected (file truncated while reading?)",
+                            self.position + n as u64,
+                            self.info.num_samples
+                        ),
+                    ));
+                }
                 self.conv.to_real(&self.bytes[..n * bps], &mut out[..n]);
                 n
             }
@@ -383,7 +393,23 @@ fn sample_count(path: &Path, len: u64, format: SampleFormat) -> Result<u64, Capt
     Ok(len / bps)
 }
 
-fn apply_overrides(info: &mut CaptureInfo, opts: &OpenOptions) {
+fn apply_overrides(info: &mut CaptureInfo, opts: &OpenOptions) -> Result<(), CaptureError> {
+    if let Some(r) = opts.rate_hz {
+        if !(r.is_finite() && r > 0.0) {
+            return Err(CaptureError::invalid(
+                &info.path,
+                format!("--rate {r} Hz must be positive"),
+            ));
+        }
+    }
+    if let Some(f) = opts.freq_hz {
+        if !(f.is_finite() && f >= 0.0) {
+            return Err(CaptureError::invalid(
+                &info.path,
+                format!("--freq {f} Hz must not be negative"),
+            ));
+        }
+    }
     if let Some(f) = opts.freq_hz {
         if let Some(old) = info.center_freq_hz {
             if (old - f).abs() > 0.5 {
@@ -403,6 +429,7 @@ fn apply_overrides(info: &mut CaptureInfo, opts: &OpenOptions) {
         }
         info.sample_rate_hz = r;
     }
+    Ok(())
 }
 
 fn info_from_meta(
@@ -449,14 +476,24 @@ fn open_sigmf_pair(
     let text = std::fs::read(&meta_path).map_err(|e| CaptureError::io(&meta_path, e))?;
     let meta = parse_meta(&meta_path, &text)?;
     let data_path = match &meta.dataset {
-        Some(name) => meta_path.with_file_name(name),
+        Some(name) => {
+            // A non-conforming dataset must sit beside its meta: a bare file name only.
+            let p = Path::new(name);
+            if p.components().count() != 1 || p.file_name().is_none() {
+                return Err(CaptureError::invalid(
+                    &meta_path,
+                    format!("global.core:dataset \"{name}\" must be a file name beside the meta, not a path"),
+                ));
+            }
+            meta_path.with_file_name(name)
+        }
         None => PathBuf::from(format!("{}.sigmf-data", base.display())),
     };
     let len = file_len(&data_path)?;
     let header = meta.header_bytes.min(len);
     let n = sample_count(&data_path, len - header, meta.format)?;
     let mut info = info_from_meta(given, data_path.clone(), Container::SigmfPair, meta, n)?;
-    apply_overrides(&mut info, opts);
+    apply_overrides(&mut info, opts)?;
     let mut f = File::open(&data_path).map_err(|e| CaptureError::io(&data_path, e))?;
     if header > 0 {
         f.seek(SeekFrom::Start(header))
@@ -534,7 +571,7 @@ fn open_sigmf_archive(
     let data_path = path.join(&want);
     let n = sample_count(&data_path, size, meta.format)?;
     let mut info = info_from_meta(path, data_path.clone(), Container::SigmfArchive, meta, n)?;
-    apply_overrides(&mut info, opts);
+    apply_overrides(&mut info, opts)?;
     let mut f = File::open(path).map_err(|e| CaptureError::io(path, e))?;
     f.seek(SeekFrom::Start(pos))
         .map_err(|e| CaptureError::io(path, e))?;
@@ -588,7 +625,7 @@ fn open_wav(path: &Path, opts: &OpenOptions) -> Result<(CaptureInfo, Data), Capt
             spec.bits_per_sample
         ));
     }
-    apply_overrides(&mut info, opts);
+    apply_overrides(&mut info, opts)?;
     let scale = 1.0 / (1u64 << (spec.bits_per_sample.clamp(1, 32) - 1)) as f32;
     Ok((
         info,

@@ -415,6 +415,18 @@ pub fn encode_digits(digits: &str) -> Result<u64, EncodeError> {
 /// The control-channel system codeword for `sys`: the completion sequence (bits 16–31) is solved
 /// so that the check field (bits 48–63) equals SYNC, and bits 32–47 are the 1010… preamble.
 pub fn ccsc(sys: u64) -> u64 {
+    system_codeword(sys, SYNC)
+}
+
+/// The data-channel system codeword (traffic channel in data mode): as the CCSC with SYNT as
+/// its check field.
+pub fn dcsc(sys: u64) -> u64 {
+    system_codeword(sys, SYNT)
+}
+
+/// A data codeword `0 · SYS · CCS · 1010…` whose completion sequence makes the check field
+/// equal `target`.
+fn system_codeword(sys: u64, target_check: u16) -> u64 {
     // The check field is affine in the information bits over GF(2): f(a ⊕ b) = f(a) ⊕ f(b) ⊕ f(0).
     // Solve M·c = target ⊕ f(base) ⊕ … for the 16 CCS bits by Gaussian elimination.
     let base = ((sys & 0x7fff) << 32) | 0xAAAA; // 48 info bits: 0 · SYS · CCS=0 · 1010…
@@ -422,7 +434,7 @@ pub fn ccsc(sys: u64) -> u64 {
     let cols: Vec<u16> = (0..16)
         .map(|i| mpt1327_bch::check_field(1u64 << (16 + i)) ^ f0)
         .collect();
-    let target = SYNC ^ mpt1327_bch::check_field(base);
+    let target = target_check ^ mpt1327_bch::check_field(base);
     // Rows: each of 16 check bits; unknowns: 16 CCS bits. Build augmented matrix.
     let mut rows: Vec<(u16, u8)> = (0..16)
         .map(|r| {
@@ -526,6 +538,18 @@ mod tests {
         assert_eq!(ccsc(0x1234), 0x1234_4221_AAAA_C4D7);
         let m = decode(ccsc(0x1234), Context::Ccsc);
         assert_eq!((m.kind, m.get("sys")), ("CCSC", Some(0x1234)));
+    }
+
+    #[test]
+    fn dcsc_ends_in_synt_and_its_inverse_is_not_a_ccsc() {
+        let d = dcsc(0x1234);
+        assert_eq!((d & 0xffff) as u16, SYNT);
+        assert!(mpt1327_bch::is_valid(d));
+        // The bit-inverse checks too and ends in SYNC — but starts with a 1 (not a data
+        // codeword), which is how the receiver tells it from a real CCSC.
+        assert!(mpt1327_bch::is_valid(!d));
+        assert_eq!((!d & 0xffff) as u16, SYNC);
+        assert_eq!(!d >> 63, 1);
     }
 
     #[test]

@@ -5,10 +5,10 @@
 //! SYNT for traffic-channel bursts) with at most one bit error; an unlocked candidate is accepted
 //! only if the CCSC before it (or the codeword after a burst sync) checks **without** correction,
 //! so noise and voice do not produce codewords. Once locked, every slot is read at its expected
-//! place and single bit errors are corrected; two consecutive slots with no valid codeword drop
-//! the lock (a sync-loss event). Bit polarity (tones swapped) is detected by running a framer on
-//! the inverted stream too; the tone-energy demodulator is indifferent to an inverted
-//! discriminator.
+//! place and single bit errors are corrected; a slot whose CCSC is out of place (neither the
+//! locked CCSC within one bit nor SYNC within two) drops the lock at once (a sync-loss event). Bit polarity (tones swapped) is detected by running a framer on
+//! the inverted stream too, and keeping only the one whose lock a second aligned slot confirms;
+//! the tone-energy demodulator is indifferent to an inverted discriminator.
 
 use super::codeword::{self, Context, Message, SYNC, SYNT};
 use crate::fec::mpt1327_bch::{self, Check};
@@ -115,7 +115,10 @@ struct Framer {
     /// Data codewords expected next in the address position (after ACKT / HEAD).
     pending: Option<(Context, u32)>,
     sync_losses: u32,
+    /// Set once a lock has been confirmed by a second aligned CCSC: this framer's polarity
+    /// is the right one. Until then its output waits in `unconfirmed`.
     locked_once: bool,
+    unconfirmed: Vec<Received>,
 }
 
 impl Framer {
@@ -131,6 +134,7 @@ impl Framer {
             pending: None,
             sync_losses: 0,
             locked_once: false,
+            unconfirmed: Vec::new(),
         }
     }
 
@@ -228,6 +232,30 @@ impl Framer {
 
     /// Push one bit; `t_end` is the end time of this bit and `bit_s` one bit's duration.
     fn push(&mut self, bit: u8, confidence: f32, t_end: f64, bit_s: f64, out: &mut Vec<Received>) {
+        if self.locked_once {
+            self.step(bit, confidence, t_end, bit_s, out);
+        } else {
+            // Before the polarity is confirmed, slot output is held back: released when a
+            // second aligned slot confirms the lock, discarded if the lock drops first. Bursts
+            // (after a 0xAAAA preamble) are polarity-safe and go straight out.
+            let mut fresh = Vec::new();
+            self.step(bit, confidence, t_end, bit_s, &mut fresh);
+            for r in fresh {
+                if r.position == Position::Burst {
+                    out.push(r);
+                } else {
+                    self.unconfirmed.push(r);
+                }
+            }
+            if self.locked_once {
+                out.append(&mut self.unconfirmed);
+            } else if self.state == State::Search {
+                self.unconfirmed.clear();
+            }
+        }
+    }
+
+    fn step(&mut self, bit: u8, confidence: f32, t_end: f64, bit_s: f64, out: &mut Vec<Received>) {
         let b = (bit ^ self.inverted as u8) as u128;
         self.hist = (self.hist << 1) | b;
         self.conf[(self.seen % 128) as usize] = confidence;
@@ -238,13 +266,18 @@ impl Framer {
                 let last16 = (self.hist & 0xffff) as u16;
                 let d_sync = (last16 ^ SYNC).count_ones();
                 let d_synt = (last16 ^ SYNT).count_ones();
-                if d_sync <= 1 && self.seen >= 64 && mpt1327_bch::is_valid(self.last64()) {
+                // A CCSC is a data codeword (bit 0 = 0): the bit-inverse of a traffic channel's
+                // DCSC (which ends in SYNT) also ends in SYNC and checks, but starts with a 1.
+                if d_sync <= 1
+                    && self.seen >= 64
+                    && self.last64() >> 63 == 0
+                    && mpt1327_bch::is_valid(self.last64())
+                {
                     // A CCSC that checks without correction: lock on the slot structure.
                     let r = self.make(self.last64(), false, Position::Ccsc, Context::Ccsc, t_cw);
                     out.push(r);
                     self.state = State::Slot { bit: 0 };
                     self.locked_ccsc = self.last64();
-                    self.locked_once = true;
                 } else if (d_sync == 0 || d_synt == 0)
                     && ((self.hist >> 16) as u16 ^ 0xAAAA).count_ones() <= 1
                 {
@@ -273,6 +306,9 @@ impl Framer {
                             self.make_at(a, aligned, Position::Address, Context::Address, ta, 64);
                         out.push(r);
                     }
+                    if known && !self.locked_once {
+                        self.locked_once = true;
+                    }
                     if aligned {
                         // The CCSC (possibly hit by noise) is where it should be.
                         let r = self.make(raw, true, Position::Ccsc, Context::Ccsc, t_cw);
@@ -297,8 +333,15 @@ impl Framer {
                 let bit = bit + 1;
                 if bit == 64 {
                     let raw = self.last64();
-                    // Unlocked: accept only clean codewords.
-                    if mpt1327_bch::is_valid(raw) {
+                    // Unlocked: accept only clean codewords. A CCSC among them (a data
+                    // codeword ending in SYNC) means a control channel starts: lock on it.
+                    if raw >> 63 == 0 && (raw & 0xffff) as u16 == SYNC && mpt1327_bch::is_valid(raw)
+                    {
+                        let r = self.make(raw, false, Position::Ccsc, Context::Ccsc, t_cw);
+                        out.push(r);
+                        self.state = State::Slot { bit: 0 };
+                        self.locked_ccsc = raw;
+                    } else if mpt1327_bch::is_valid(raw) {
                         let r = self.make(raw, false, Position::Burst, Context::Address, t_cw);
                         out.push(r);
                         self.state = if left > 1 {
@@ -458,9 +501,18 @@ impl MptReceiver {
         bits.clear();
         self.demod.flush(|b| bits.push(b));
         self.frame_bits(out);
+        // A lock that the input ended before confirming: release it if only one polarity locked.
+        let waiting: Vec<usize> = (0..self.framers.len())
+            .filter(|&k| !self.framers[k].locked_once && !self.framers[k].unconfirmed.is_empty())
+            .collect();
         let start = out.len();
+        if waiting.len() == 1 {
+            out.append(&mut self.framers[waiting[0]].unconfirmed);
+        }
         for f in self.framers.iter_mut() {
-            f.flush_held(out);
+            if f.locked_once || waiting.len() == 1 {
+                f.flush_held(out);
+            }
         }
         for r in &out[start..] {
             self.stats.codewords += 1;

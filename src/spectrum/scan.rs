@@ -493,7 +493,7 @@ impl Scanner {
             dbfs: self.iv_acc.iter().map(|&v| db10(v * k) as f32).collect(),
         });
         self.iv_acc.iter_mut().for_each(|v| *v = 0.0);
-        self.iv_start += self.iv_count as f64 * self.cfg.frame_s;
+        self.iv_start += (self.iv_count * self.frame_len) as f64 / self.fs;
         self.iv_count = 0;
         self.iv_segments = 0;
     }
@@ -546,7 +546,16 @@ impl Scanner {
         // Relative spread of a bin's mean over all segments (≈ 0.95 independent per segment
         // for Blackman–Harris at 50 % overlap), and the 20th percentile's z = −0.8416.
         let sigma = 1.0 / (0.95 * self.total_segments.max(1) as f64).sqrt();
-        let density = p20 / (1.0 - 0.8416 * sigma).max(0.5) / df;
+        let mut density = p20 / (1.0 - 0.8416 * sigma).max(0.5) / df;
+        if !(density > 1e-25) {
+            // Digital silence (a dead receiver, zero padding): there is no noise to measure.
+            // Use a floor far below any real receiver so that nothing counts as occupied.
+            warnings.push(
+                "the input is silent (no noise at all in the usable band): check the receiver"
+                    .into(),
+            );
+            density = 1e-25;
+        }
         let floor_bw = self.plan[0].bandwidth_hz;
         let floor = density * floor_bw;
         if self.frames == 0 {
@@ -618,7 +627,7 @@ impl Scanner {
                 }
                 a
             }),
-            waterfall_row_s: self.wf_frames_per_row as f64 * self.cfg.frame_s,
+            waterfall_row_s: (self.wf_frames_per_row * self.frame_len) as f64 / self.fs,
         };
         let report = ScanReport {
             input: input.to_string(),
@@ -627,7 +636,7 @@ impl Scanner {
             start_time_utc,
             samples: self.samples,
             duration_s: self.samples as f64 / self.fs,
-            frame_s: self.cfg.frame_s,
+            frame_s: self.frame_len as f64 / self.fs,
             frames: self.frames,
             fft_size: self.n,
             bin_hz: df,
@@ -727,12 +736,27 @@ impl Scanner {
                         / excess.iter().sum::<f64>().max(1e-30);
                     bin_f(c)
                 };
-                let nearest = self
-                    .plan
-                    .iter()
-                    .min_by(|a, b| (a.freq_hz - f).abs().total_cmp(&(b.freq_hz - f).abs()))?;
+                let nearest_to = |x: f64| {
+                    self.plan
+                        .iter()
+                        .min_by(|a, b| (a.freq_hz - x).abs().total_cmp(&(b.freq_hz - x).abs()))
+                };
+                let nearest = nearest_to(f)?;
                 let off = f - nearest.freq_hz;
-                (off.abs() > 0.2 * nearest.bandwidth_hz).then(|| Interferer {
+                // The strongest bin must be off-raster too: two busy neighbouring channels
+                // merge into one run whose centroid falls between them, but each peaks on its
+                // own centre.
+                let kp = s + bins
+                    .iter()
+                    .enumerate()
+                    .max_by(|a, b| a.1.total_cmp(b.1))
+                    .map(|(i, _)| i)
+                    .unwrap_or(0);
+                let fp = bin_f(kp as f64);
+                let peak_off = nearest_to(fp)
+                    .map(|c| (fp - c.freq_hz).abs() > 0.2 * c.bandwidth_hz)
+                    .unwrap_or(true);
+                (off.abs() > 0.2 * nearest.bandwidth_hz && peak_off).then(|| Interferer {
                     freq_hz: f.round(),
                     power_dbfs: round2(db10(power)),
                     bandwidth_hz: width.round(),
@@ -904,6 +928,22 @@ mod tests {
         let i = &r.interferers[0];
         assert!((i.freq_hz - 355.1047e6).abs() < 100.0, "{i:?}");
         assert!((i.power_dbfs + 50.0).abs() < 0.5, "{i:?}");
+    }
+
+    #[test]
+    fn busy_neighbouring_channels_are_not_an_interferer() {
+        let mut sc = quiet(1.0e6);
+        let fm = EmitterKind::FmTone {
+            tone_hz: 1000.0,
+            deviation_hz: 2500.0,
+        };
+        sc.emitters = vec![
+            Emitter::continuous("a", 355.1e6, -20.0, fm.clone()),
+            Emitter::continuous("b", 355.1125e6, -20.0, fm),
+        ];
+        let r = scan_scene(&sc, 0.5);
+        assert!(r.interferers.is_empty(), "{:?}", r.interferers);
+        assert!(channel(&r, 355.1e6).signal && channel(&r, 355.1125e6).signal);
     }
 
     #[test]

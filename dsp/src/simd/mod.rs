@@ -7,7 +7,7 @@
 //! `dot_cf32_f32` = complex samples · real taps → complex.
 
 #[cfg(target_arch = "x86_64")]
-pub mod avx2;
+mod avx2;
 pub mod scalar;
 
 use crate::Complex32;
