@@ -547,7 +547,7 @@ impl Scanner {
         // for Blackman–Harris at 50 % overlap), and the 20th percentile's z = −0.8416.
         let sigma = 1.0 / (0.95 * self.total_segments.max(1) as f64).sqrt();
         let mut density = p20 / (1.0 - 0.8416 * sigma).max(0.5) / df;
-        if !(density > 1e-25) {
+        if density.is_nan() || density <= 1e-25 {
             // Digital silence (a dead receiver, zero padding): there is no noise to measure.
             // Use a floor far below any real receiver so that nothing counts as occupied.
             warnings.push(
