@@ -226,20 +226,13 @@ impl Capture {
         let n = match &mut self.data {
             Data::Bytes(r) => {
                 let bps = self.info.format.bytes_per_sample();
-                let want = out.len().min(remaining as usize);
-                let got = read_full(r.as_mut(), &mut self.bytes, want * bps)
-                    .map_err(|e| CaptureError::io(&self.info.data_path, e))?;
-                let n = got / bps;
-                if n < want {
-                    return Err(CaptureError::invalid(
-                        &self.info.data_path,
-                        format!(
-                            "data ends at sample {} but {} samples were expected (file truncated while reading?)",
-                            self.position + n as u64,
-                            self.info.num_samples
-                        ),
-                    ));
-                }
+                let n = read_samples(
+                    r.as_mut(),
+                    &mut self.bytes,
+                    out.len().min(remaining as usize),
+                    &self.info,
+                    self.position,
+                )?;
                 self.conv.to_complex(&self.bytes[..n * bps], &mut out[..n]);
                 n
             }
@@ -280,20 +273,13 @@ impl Capture {
         let n = match &mut self.data {
             Data::Bytes(r) => {
                 let bps = self.info.format.bytes_per_sample();
-                let want = out.len().min(remaining as usize);
-                let got = read_full(r.as_mut(), &mut self.bytes, want * bps)
-                    .map_err(|e| CaptureError::io(&self.info.data_path, e))?;
-                let n = got / bps;
-                if n < want {
-                    return Err(CaptureError::invalid(
-                        &self.info.data_path,
-                        format!(
-                            "data ends at sample {} but {} samples were expected (file truncated while reading?)",
-                            self.position + n as u64,
-                            self.info.num_samples
-                        ),
-                    ));
-                }
+                let n = read_samples(
+                    r.as_mut(),
+                    &mut self.bytes,
+                    out.len().min(remaining as usize),
+                    &self.info,
+                    self.position,
+                )?;
                 self.conv.to_real(&self.bytes[..n * bps], &mut out[..n]);
                 n
             }
@@ -347,6 +333,31 @@ impl WavData {
             )),
         }
     }
+}
+
+/// Read the bytes of `want` whole samples into `buf`; a stream that ends early (a file truncated
+/// after it was opened) is an error naming the sample where the data stopped.
+fn read_samples(
+    r: &mut dyn Read,
+    buf: &mut Vec<u8>,
+    want: usize,
+    info: &CaptureInfo,
+    position: u64,
+) -> Result<usize, CaptureError> {
+    let bps = info.format.bytes_per_sample();
+    let got = read_full(r, buf, want * bps).map_err(|e| CaptureError::io(&info.data_path, e))?;
+    let n = got / bps;
+    if n < want {
+        return Err(CaptureError::invalid(
+            &info.data_path,
+            format!(
+                "data ends at sample {} but {} samples were expected (file truncated while reading?)",
+                position + n as u64,
+                info.num_samples
+            ),
+        ));
+    }
+    Ok(n)
 }
 
 /// Read exactly `len` bytes unless the stream ends first; returns the count read.
