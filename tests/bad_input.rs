@@ -408,3 +408,31 @@ fn dataset_path_outside_and_bad_overrides_are_refused() {
         "--rate 0 Hz must be positive",
     );
 }
+
+/// A narrowband recording centred on its channel keeps its 0 Hz (the FM carrier there is
+/// signal, not a tuner's DC offset): GNU Radio's NBFM capture at unit amplitude reads 0 dBFS.
+#[test]
+fn narrowband_capture_keeps_its_centre_carrier() {
+    let meta = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/captures/gnuradio/nbfm_12k5_tone1k_ctcss067.0_cnr40.sigmf-meta");
+    if !meta.exists() {
+        eprintln!("skipped: {} not found", meta.display());
+        return;
+    }
+    let out = linkscope(
+        &["scan", meta.to_str().unwrap(), "--json", "-q"],
+        std::path::Path::new("."),
+    );
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["dc_offset_dbfs"], Value::Null);
+    let c = &v["channels"][v["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| c["freq_hz"] == 355.0125e6)
+        .unwrap()];
+    // Truth from the meta's chain: a constant-envelope FM carrier of amplitude 1 (0 dBFS) plus
+    // noise 40 dB below it in 12.5 kHz: 10·log10(1 + 1e-4) ≈ 0.0004 dB.
+    assert!(c["mean_power_dbfs"].as_f64().unwrap().abs() < 0.1, "{c}");
+}

@@ -41,9 +41,13 @@ pub struct ScanArgs {
     /// Fraction of the sample rate that is usable (outside it the receiver filter rolls off)
     #[arg(long, default_value_t = 0.8)]
     usable: f64,
-    /// Keep a zero-IF DC offset instead of removing it
-    #[arg(long)]
+    /// Keep a zero-IF DC offset instead of removing it (default for captures ≤ 250 kS/s,
+    /// which are centred on a channel on purpose: their 0 Hz is signal, not a tuner artefact)
+    #[arg(long, conflicts_with = "remove_dc")]
     keep_dc: bool,
+    /// Remove the DC offset even on a narrowband capture (default above 250 kS/s)
+    #[arg(long)]
+    remove_dc: bool,
     /// Calibration: add this many dB to dBFS to get dBm at the antenna
     #[arg(long, value_parser = units::parse_db, allow_hyphen_values = true)]
     cal_db: Option<f64>,
@@ -109,7 +113,7 @@ pub fn run(a: ScanArgs) -> anyhow::Result<()> {
         threshold_db: a.threshold,
         fft_size: a.fft,
         usable_fraction: a.usable,
-        keep_dc: a.keep_dc,
+        keep_dc: a.keep_dc || (fs <= 250e3 && !a.remove_dc),
         cal_db: a.cal_db,
         interval_s: a.rtl_power.as_ref().map(|_| a.interval),
         waterfall_rows: a.waterfall.as_ref().map(|_| 600),
