@@ -131,7 +131,7 @@ pub fn run(a: ScanArgs) -> anyhow::Result<()> {
     };
     let bin_hz = scanner.bin_hz();
     let pb = progress(info.num_samples, a.quiet);
-    let mut buf = vec![Complex32::default(); 1 << 18];
+    let mut buf = vec![Complex32::default(); 1 << 13];
     loop {
         let n = cap.read_complex(&mut buf)?;
         if n == 0 {
