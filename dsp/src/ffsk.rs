@@ -193,20 +193,7 @@ impl FfskDemodulator {
             self.phase += self.step;
             if self.phase >= 1.0 {
                 self.phase -= 1.0;
-                let tone = e1 + e0;
-                // Tone energy vs. total: a pure tone gives |S|² = len·Σa²/2 → purity 1.
-                let purity = if self.sum_pow > 0.0 {
-                    2.0 * tone.max(e1.max(e0)) / (self.len as f32 * self.sum_pow)
-                } else {
-                    0.0
-                };
-                self.purity_avg += 0.2 * (purity.min(1.0) - self.purity_avg);
-                emit(FfskBit {
-                    bit: (d > 0.0) as u8,
-                    end_sample: self.n,
-                    confidence: if tone > 0.0 { d.abs() / tone } else { 0.0 },
-                    present: self.purity_avg >= self.present_threshold,
-                });
+                emit(self.decide(self.n));
             }
             self.n += 1;
         }
@@ -221,27 +208,35 @@ impl FfskDemodulator {
         self.since_refresh = 0;
     }
 
+    /// Decide the bit whose window ends at input sample `end_sample` from the current
+    /// correlator sums, and update the presence average.
+    fn decide(&mut self, end_sample: u64) -> FfskBit {
+        let e1 = self.sum_one.norm_sqr();
+        let e0 = self.sum_zero.norm_sqr();
+        let tone = e1 + e0;
+        // Tone energy vs. total: a pure tone gives |S|² = len·Σa²/2 → purity 1.
+        let purity = if self.sum_pow > 0.0 {
+            2.0 * tone / (self.len as f32 * self.sum_pow)
+        } else {
+            0.0
+        };
+        self.purity_avg += 0.2 * (purity.min(1.0) - self.purity_avg);
+        FfskBit {
+            bit: (e1 > e0) as u8,
+            end_sample,
+            confidence: if tone > 0.0 {
+                (e1 - e0).abs() / tone
+            } else {
+                0.0
+            },
+            present: self.purity_avg >= self.present_threshold,
+        }
+    }
+
     /// At the end of input: a bit more than half received is decided and emitted.
     pub fn flush(&mut self, mut emit: impl FnMut(FfskBit)) {
         if self.phase >= 0.5 {
-            let e1 = self.sum_one.norm_sqr();
-            let e0 = self.sum_zero.norm_sqr();
-            let tone = e1 + e0;
-            let purity = if self.sum_pow > 0.0 {
-                2.0 * tone / (self.len as f32 * self.sum_pow)
-            } else {
-                0.0
-            };
-            emit(FfskBit {
-                bit: (e1 > e0) as u8,
-                end_sample: self.n.saturating_sub(1),
-                confidence: if tone > 0.0 {
-                    (e1 - e0).abs() / tone
-                } else {
-                    0.0
-                },
-                present: self.purity_avg.max(purity) >= self.present_threshold,
-            });
+            emit(self.decide(self.n.saturating_sub(1)));
             self.phase = 0.0;
         }
     }

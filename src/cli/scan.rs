@@ -8,7 +8,7 @@ use linkscope::dsp::Complex32;
 use linkscope::io::atomic::AtomicFile;
 use linkscope::report::plot;
 use linkscope::spectrum::plan::{load_plan, raster_plan};
-use linkscope::spectrum::scan::{IntervalRow, ScanConfig, ScanReport, Scanner};
+use linkscope::spectrum::scan::{DcRemoval, IntervalRow, ScanConfig, ScanReport, Scanner};
 use linkscope::units::{self, mhz};
 use std::io::Write;
 use std::path::PathBuf;
@@ -113,7 +113,11 @@ pub fn run(a: ScanArgs) -> anyhow::Result<()> {
         threshold_db: a.threshold,
         fft_size: a.fft,
         usable_fraction: a.usable,
-        keep_dc: a.keep_dc || (fs <= 250e3 && !a.remove_dc),
+        dc_removal: match (a.keep_dc, a.remove_dc) {
+            (true, _) => DcRemoval::Off,
+            (_, true) => DcRemoval::On,
+            _ => DcRemoval::Auto,
+        },
         cal_db: a.cal_db,
         interval_s: a.rtl_power.as_ref().map(|_| a.interval),
         waterfall_rows: a.waterfall.as_ref().map(|_| 600),

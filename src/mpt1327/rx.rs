@@ -173,19 +173,9 @@ impl Framer {
         (0..64).filter(|&i| at(i) < c).count() < 4
     }
 
+    /// Check (and, if `correct` and safe, repair) a codeword that ended `back` bits before
+    /// the newest bit, and decode it.
     fn make(
-        &mut self,
-        raw: u64,
-        correct: bool,
-        position: Position,
-        ctx: Context,
-        t_s: f64,
-    ) -> Received {
-        self.make_at(raw, correct, position, ctx, t_s, 0)
-    }
-
-    /// As `make` for a codeword that ended `back` bits before the newest bit.
-    fn make_at(
         &mut self,
         raw: u64,
         correct: bool,
@@ -225,7 +215,7 @@ impl Framer {
     /// alignment, so it is reported as received (no correction).
     fn flush_held(&mut self, out: &mut Vec<Received>) {
         if let Some((a, ta)) = self.held.take() {
-            let r = self.make(a, false, Position::Address, Context::Address, ta);
+            let r = self.make(a, false, Position::Address, Context::Address, ta, 0);
             out.push(r);
         }
     }
@@ -274,7 +264,7 @@ impl Framer {
                     && mpt1327_bch::is_valid(self.last64())
                 {
                     // A CCSC that checks without correction: lock on the slot structure.
-                    let r = self.make(self.last64(), false, Position::Ccsc, Context::Ccsc, t_cw);
+                    let r = self.make(self.last64(), false, Position::Ccsc, Context::Ccsc, t_cw, 0);
                     out.push(r);
                     self.state = State::Slot { bit: 0 };
                     self.locked_ccsc = self.last64();
@@ -302,8 +292,7 @@ impl Framer {
                     // The held address codeword may be corrected only if no bit slipped before
                     // this CCSC; otherwise it must check as received.
                     if let Some((a, ta)) = self.held.take() {
-                        let r =
-                            self.make_at(a, aligned, Position::Address, Context::Address, ta, 64);
+                        let r = self.make(a, aligned, Position::Address, Context::Address, ta, 64);
                         out.push(r);
                     }
                     if known && !self.locked_once {
@@ -311,14 +300,14 @@ impl Framer {
                     }
                     if aligned {
                         // The CCSC (possibly hit by noise) is where it should be.
-                        let r = self.make(raw, true, Position::Ccsc, Context::Ccsc, t_cw);
+                        let r = self.make(raw, true, Position::Ccsc, Context::Ccsc, t_cw, 0);
                         out.push(r);
                         self.state = State::Slot { bit: 0 };
                     } else {
                         // Misaligned or lost: these bits are not at a codeword boundary, so
                         // they are reported as failed even if they happen to check (a CCSC
                         // shifted by one bit is itself a valid codeword), and the search resumes.
-                        let mut r = self.make(raw, false, Position::Ccsc, Context::Ccsc, t_cw);
+                        let mut r = self.make(raw, false, Position::Ccsc, Context::Ccsc, t_cw, 0);
                         r.check = Check::Failed;
                         out.push(r);
                         self.sync_losses += 1;
@@ -337,12 +326,12 @@ impl Framer {
                     // codeword ending in SYNC) means a control channel starts: lock on it.
                     if raw >> 63 == 0 && (raw & 0xffff) as u16 == SYNC && mpt1327_bch::is_valid(raw)
                     {
-                        let r = self.make(raw, false, Position::Ccsc, Context::Ccsc, t_cw);
+                        let r = self.make(raw, false, Position::Ccsc, Context::Ccsc, t_cw, 0);
                         out.push(r);
                         self.state = State::Slot { bit: 0 };
                         self.locked_ccsc = raw;
                     } else if mpt1327_bch::is_valid(raw) {
-                        let r = self.make(raw, false, Position::Burst, Context::Address, t_cw);
+                        let r = self.make(raw, false, Position::Burst, Context::Address, t_cw, 0);
                         out.push(r);
                         self.state = if left > 1 {
                             State::Burst {

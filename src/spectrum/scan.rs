@@ -15,7 +15,7 @@
 //!   powers are kept as 0.05 dB histograms, so memory does not grow with the input.
 //! - A channel has a *signal* when occupancy ≥ 1 % or its mean power is ≥ 6 dB above the floor.
 //! - Zero-IF DC offset is removed before analysis by a DC blocker ~40 Hz wide and reported
-//!   (`dc_offset_dbfs`); `keep_dc` disables it.
+//!   (`dc_offset_dbfs`) — by default only above 250 kS/s (see [`DcRemoval`]).
 //! - Interferers: runs of averaged-PSD bins above floor + threshold whose centre is more than
 //!   a fifth of a channel bandwidth from every plan channel's centre.
 
@@ -38,8 +38,8 @@ pub struct ScanConfig {
     pub fft_size: Option<usize>,
     /// Fraction of the sample rate treated as usable (receiver anti-alias roll-off outside).
     pub usable_fraction: f64,
-    /// Leave a zero-IF DC offset in.
-    pub keep_dc: bool,
+    /// Whether to remove a zero-IF DC offset before analysis.
+    pub dc_removal: DcRemoval,
     /// dBFS → dBm offset, when known.
     pub cal_db: Option<f64>,
     /// Interval of the rtl_power-style spectrum rows, s (None: none kept).
@@ -55,10 +55,34 @@ impl Default for ScanConfig {
             threshold_db: 10.0,
             fft_size: None,
             usable_fraction: 0.8,
-            keep_dc: false,
+            dc_removal: DcRemoval::Auto,
             cal_db: None,
             interval_s: None,
             waterfall_rows: None,
+        }
+    }
+}
+
+/// DC-offset handling. A wideband SDR capture's 0 Hz is just where the tuner sits, so a DC
+/// spike there is a receiver artefact; a narrowband recording is centred on a channel on
+/// purpose, so its 0 Hz is signal (an FM carrier there is not a DC offset).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DcRemoval {
+    /// Remove above 250 kS/s, keep at or below.
+    Auto,
+    /// Always remove.
+    On,
+    /// Never remove.
+    Off,
+}
+
+impl DcRemoval {
+    /// Whether to remove DC at sample rate `fs`.
+    pub fn applies(self, fs: f64) -> bool {
+        match self {
+            DcRemoval::Auto => fs > 250e3,
+            DcRemoval::On => true,
+            DcRemoval::Off => false,
         }
     }
 }
@@ -223,6 +247,7 @@ pub struct Scanner {
     sum_psd: Vec<f64>,
     peak_psd: Vec<f32>,
     total_segments: u64,
+    remove_dc: bool,
     dc: Complex32,
     dc_alpha: f32,
     dc_primed: bool,
@@ -343,6 +368,7 @@ impl Scanner {
             .unwrap_or(0);
         Ok(Scanner {
             dc_alpha: (2.0 * std::f64::consts::PI * 20.0 / fs).min(0.1) as f32,
+            remove_dc: cfg.dc_removal.applies(fs),
             cfg,
             plan,
             fs,
@@ -395,7 +421,7 @@ impl Scanner {
             let room = (self.frame_len - self.frame_pos) as usize;
             let take = room.min(x.len()).min(self.work.len());
             let chunk = &x[..take];
-            if self.cfg.keep_dc {
+            if !self.remove_dc {
                 self.welch.process(chunk);
             } else {
                 if !self.dc_primed {
@@ -651,7 +677,7 @@ impl Scanner {
             noise_density_dbfs_per_hz: round2(db10(density)),
             threshold_db: thr,
             cal_db: cal,
-            dc_offset_dbfs: (!self.cfg.keep_dc && self.samples > 0)
+            dc_offset_dbfs: (self.remove_dc && self.samples > 0)
                 .then(|| round2(db10(self.dc_sum_power / self.samples as f64))),
             channels_with_signal: channels.iter().filter(|c| c.signal).count(),
             channels,
@@ -706,14 +732,15 @@ impl Scanner {
                     .sum::<f64>()
                     .max(1e-30);
                 let width = (e - s + 1) as f64 * df;
+                // The strongest bin of the run.
+                let kp = s + bins
+                    .iter()
+                    .enumerate()
+                    .max_by(|a, b| a.1.total_cmp(b.1))
+                    .map(|(i, _)| i)
+                    .unwrap_or(0);
                 let f = if e - s < 4 {
                     // Narrow: parabolic interpolation of the peak in dB.
-                    let (kp, _) = bins
-                        .iter()
-                        .enumerate()
-                        .max_by(|a, b| a.1.total_cmp(b.1))
-                        .map(|(i, &p)| (s + i, p))
-                        .unwrap_or((s, 0.0));
                     let d = |k: usize| db10(mean_bins[k]);
                     let delta = if kp > 0 && kp + 1 < n {
                         let (a, b, c) = (d(kp - 1), d(kp), d(kp + 1));
@@ -746,12 +773,6 @@ impl Scanner {
                 // The strongest bin must be off-raster too: two busy neighbouring channels
                 // merge into one run whose centroid falls between them, but each peaks on its
                 // own centre.
-                let kp = s + bins
-                    .iter()
-                    .enumerate()
-                    .max_by(|a, b| a.1.total_cmp(b.1))
-                    .map(|(i, _)| i)
-                    .unwrap_or(0);
                 let fp = bin_f(kp as f64);
                 let peak_off = nearest_to(fp)
                     .map(|c| (fp - c.freq_hz).abs() > 0.2 * c.bandwidth_hz)
