@@ -7,6 +7,7 @@
 
 pub use linkscope_dsp as dsp;
 
+pub mod analog;
 pub mod fec;
 pub mod io;
 pub mod mpt1327;

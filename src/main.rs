@@ -1,4 +1,5 @@
 //! The `linkscope` command: parse (clap) → call the library → render.
+#![recursion_limit = "256"]
 
 mod cli;
 

@@ -77,6 +77,61 @@ pub fn response(taps: &[f32], f: f64) -> f64 {
     (re * re + im * im).sqrt()
 }
 
+/// A band-pass from `lo` to `hi` (cycles per sample, the −6 dB points) with `num_taps` taps
+/// (odd) under a Kaiser window for `atten_db`: the difference of two low-passes.
+pub fn bandpass_kaiser(
+    num_taps: usize,
+    lo: f64,
+    hi: f64,
+    atten_db: f64,
+) -> Result<Vec<f32>, DspError> {
+    if !(lo > 0.0 && hi > lo && hi < 0.5) {
+        return Err(invalid(
+            "band edges",
+            format!("need 0 < lo ({lo}) < hi ({hi}) < 0.5"),
+        ));
+    }
+    let n = num_taps | 1;
+    let beta = kaiser_beta(atten_db);
+    let a = lowpass_kaiser(n, hi, beta)?;
+    let b = lowpass_kaiser(n, lo, beta)?;
+    Ok(a.iter().zip(&b).map(|(x, y)| x - y).collect())
+}
+
+/// Streaming FIR for real samples with real taps (audio filters). Latency (taps − 1)/2.
+#[derive(Debug, Clone)]
+pub struct RealFir {
+    rev: Vec<f32>,
+    /// Each sample written twice so the newest `taps` samples are contiguous.
+    ring: Vec<f32>,
+    pos: usize,
+}
+
+impl RealFir {
+    /// A filter with `taps` (at least one).
+    pub fn new(taps: &[f32]) -> Result<RealFir, DspError> {
+        if taps.is_empty() {
+            return Err(invalid("taps", "need at least one tap"));
+        }
+        Ok(RealFir {
+            rev: taps.iter().rev().copied().collect(),
+            ring: vec![0.0; 2 * taps.len()],
+            pos: 0,
+        })
+    }
+
+    /// Filter in place. Never allocates.
+    pub fn process(&mut self, x: &mut [f32]) {
+        let n = self.rev.len();
+        for v in x.iter_mut() {
+            self.ring[self.pos] = *v;
+            self.ring[self.pos + n] = *v;
+            self.pos = (self.pos + 1) % n;
+            *v = crate::resample::dot_f32(&self.ring[self.pos..self.pos + n], &self.rev);
+        }
+    }
+}
+
 /// Streaming decimating FIR: complex input, real taps, keeps every `decim`-th output (only the
 /// kept outputs are computed). `decim = 1` is a plain FIR. Latency: (taps − 1)/2 input samples.
 pub struct DecimatingFir {

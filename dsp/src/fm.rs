@@ -1,15 +1,18 @@
 //! FM demodulation: the quadrature discriminator.
 
+use crate::simd::Kernels;
 use crate::Complex32;
 
 /// Quadrature FM discriminator: y[n] = arg(x[n]·conj(x[n−1])) · `scale`.
 /// With `scale = fs/(2π)` the output is instantaneous frequency in Hz. Amplitude-independent;
 /// a sign flip of the output is a spectral inversion of the input. Latency 0; one output per
-/// input sample; x[−1] = 0 before the first call.
+/// input sample; x[−1] = 0 before the first call. The arctangent is the fast polynomial of the
+/// SIMD kernels (|error| ≤ 2.5e-6 rad, i.e. 0.01 Hz at 24 kS/s).
 #[derive(Debug, Clone)]
 pub struct FmDiscriminator {
     prev: Complex32,
     scale: f32,
+    k: Kernels,
 }
 
 impl FmDiscriminator {
@@ -18,6 +21,7 @@ impl FmDiscriminator {
         FmDiscriminator {
             prev: Complex32::default(),
             scale,
+            k: Kernels::detect(),
         }
     }
 
@@ -32,13 +36,10 @@ impl FmDiscriminator {
     /// If the lengths differ.
     pub fn process(&mut self, x: &[Complex32], out: &mut [f32]) {
         assert_eq!(x.len(), out.len());
-        let mut p = self.prev;
-        for (o, &s) in out.iter_mut().zip(x) {
-            let d = s * p.conj();
-            *o = d.im.atan2(d.re) * self.scale;
-            p = s;
+        if let Some(&last) = x.last() {
+            (self.k.fm_disc_cf32)(x, self.prev, out, self.scale);
+            self.prev = last;
         }
-        self.prev = p;
     }
 }
 

@@ -1,6 +1,7 @@
 //! Subcommands, one file each.
 
 mod common;
+mod fm;
 mod gen;
 mod info;
 mod mpt;
@@ -24,6 +25,8 @@ enum Cmd {
     Info(info::InfoArgs),
     /// MPT 1327 control channel: decode codewords, monitor its health, log channel grants.
     Mpt(Box<mpt::MptArgs>),
+    /// Analogue NBFM channel: demodulate, decode CTCSS/DCS/DTMF/selcall, measure like a service monitor.
+    Fm(Box<fm::FmArgs>),
     /// Generate test signals with known truth as SigMF recordings.
     #[command(subcommand)]
     Gen(gen::GenCmd),
@@ -35,6 +38,7 @@ pub fn run() -> anyhow::Result<()> {
         Cmd::Scan(a) => scan::run(*a),
         Cmd::Info(a) => info::run(a),
         Cmd::Mpt(a) => mpt::run(*a),
+        Cmd::Fm(a) => fm::run(*a),
         Cmd::Gen(g) => gen::run(g),
     }
 }

@@ -279,3 +279,75 @@ pub fn waterfall_png(
     }
     out.commit().map_err(|e| perr(path, e))
 }
+
+/// The FM receiver's picture: the averaged audio spectrum (top) and the peak deviation per
+/// 10 ms over time with the permissible maximum (bottom).
+pub fn fm_png(
+    path: &Path,
+    psd_db: &[(f64, f64)],
+    trace: &[(f64, f32)],
+    max_dev_hz: f64,
+    title: &str,
+) -> Result<(), PlotError> {
+    ensure_font();
+    if psd_db.len() < 2 && trace.len() < 2 {
+        return Err(perr(path, "nothing was measured (squelch never opened)"));
+    }
+    let out = AtomicFile::reserve(path);
+    {
+        let root = BitMapBackend::new(out.temp_path(), (1200, 900)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| perr(path, e))?;
+        let root = root
+            .titled(title, ("sans-serif", 22))
+            .map_err(|e| perr(path, e))?;
+        let (top, bottom) = root.split_vertically(430);
+        let fmax = psd_db.last().map(|p| p.0).unwrap_or(4000.0).max(1.0);
+        let ymax = psd_db.iter().fold(f64::NEG_INFINITY, |a, p| a.max(p.1));
+        let ymax = if ymax.is_finite() {
+            (ymax / 10.0).ceil() * 10.0 + 5.0
+        } else {
+            60.0
+        };
+        let mut c = ChartBuilder::on(&top)
+            .caption("Demodulated audio spectrum", ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..fmax, (ymax - 90.0)..ymax)
+            .map_err(|e| perr(path, e))?;
+        c.configure_mesh()
+            .x_desc("audio frequency, Hz")
+            .y_desc("dB (Hz² of deviation per bin)")
+            .draw()
+            .map_err(|e| perr(path, e))?;
+        c.draw_series(LineSeries::new(psd_db.iter().copied(), &BLUE))
+            .map_err(|e| perr(path, e))?;
+        let t1 = trace.last().map(|p| p.0).unwrap_or(1.0).max(0.01);
+        let dmax = trace.iter().fold(max_dev_hz, |a, p| a.max(p.1 as f64)) * 1.1;
+        let mut c = ChartBuilder::on(&bottom)
+            .caption("Peak deviation per 10 ms", ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..t1, 0.0..dmax)
+            .map_err(|e| perr(path, e))?;
+        c.configure_mesh()
+            .x_desc("time, s")
+            .y_desc("deviation, Hz")
+            .draw()
+            .map_err(|e| perr(path, e))?;
+        c.draw_series(LineSeries::new(
+            trace.iter().map(|p| (p.0, p.1 as f64)),
+            &BLUE,
+        ))
+        .map_err(|e| perr(path, e))?;
+        c.draw_series(LineSeries::new(
+            [(0.0, max_dev_hz), (t1, max_dev_hz)],
+            RED.stroke_width(2),
+        ))
+        .map_err(|e| perr(path, e))?
+        .label("maximum permissible deviation");
+        root.present().map_err(|e| perr(path, e))?;
+    }
+    out.commit().map_err(|e| perr(path, e))
+}

@@ -272,3 +272,67 @@ unsafe fn mul_impl_cc(x: &[Complex32], y: &[Complex32], out: &mut [Complex32]) {
         i += 1;
     }
 }
+
+/// FM discriminator, 8 samples per step (see [`super::scalar::fm_disc_cf32`]).
+pub fn fm_disc_cf32(x: &[Complex32], prev: Complex32, out: &mut [f32], scale: f32) {
+    // SAFETY: only reachable when AVX2 and FMA were detected.
+    unsafe { fm_disc_impl(x, prev, out, scale) }
+}
+
+#[target_feature(enable = "avx2,fma")]
+unsafe fn fm_disc_impl(x: &[Complex32], prev: Complex32, out: &mut [f32], scale: f32) {
+    let n = x.len().min(out.len());
+    if n == 0 {
+        return;
+    }
+    // The first sample pairs with `prev`; the vector loop pairs x[i] with x[i−1] from memory.
+    super::scalar::fm_disc_cf32(&x[..1], prev, &mut out[..1], scale);
+    let xp = x.as_ptr() as *const f32;
+    let c = &super::scalar::ATAN_POLY;
+    let sign = _mm256_set1_ps(-0.0);
+    let tiny = _mm256_set1_ps(1e-37);
+    let half_pi = _mm256_set1_ps(std::f32::consts::FRAC_PI_2);
+    let pi = _mm256_set1_ps(std::f32::consts::PI);
+    let vscale = _mm256_set1_ps(scale);
+    let order = _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
+    let mut i = 1;
+    while i + 8 <= n {
+        let a0 = _mm256_loadu_ps(xp.add(2 * i));
+        let a1 = _mm256_loadu_ps(xp.add(2 * i + 8));
+        let b0 = _mm256_loadu_ps(xp.add(2 * i - 2));
+        let b1 = _mm256_loadu_ps(xp.add(2 * i + 6));
+        // De-interleave; lanes come out in the order 0,1,4,5,2,3,6,7 (undone at the end).
+        let ar = _mm256_shuffle_ps(a0, a1, 0x88);
+        let ai = _mm256_shuffle_ps(a0, a1, 0xDD);
+        let br = _mm256_shuffle_ps(b0, b1, 0x88);
+        let bi = _mm256_shuffle_ps(b0, b1, 0xDD);
+        // d = a·conj(b)
+        let re = _mm256_fmadd_ps(ar, br, _mm256_mul_ps(ai, bi));
+        let im = _mm256_fmsub_ps(ai, br, _mm256_mul_ps(ar, bi));
+        let ax = _mm256_andnot_ps(sign, re);
+        let ay = _mm256_andnot_ps(sign, im);
+        let mx = _mm256_max_ps(ax, ay);
+        let mn = _mm256_min_ps(ax, ay);
+        let z = _mm256_div_ps(mn, _mm256_max_ps(mx, tiny));
+        let z2 = _mm256_mul_ps(z, z);
+        let mut p = _mm256_fmadd_ps(_mm256_set1_ps(c[5]), z2, _mm256_set1_ps(c[4]));
+        p = _mm256_fmadd_ps(p, z2, _mm256_set1_ps(c[3]));
+        p = _mm256_fmadd_ps(p, z2, _mm256_set1_ps(c[2]));
+        p = _mm256_fmadd_ps(p, z2, _mm256_set1_ps(c[1]));
+        p = _mm256_fmadd_ps(p, z2, _mm256_set1_ps(c[0]));
+        let mut r = _mm256_mul_ps(p, z);
+        r = _mm256_blendv_ps(
+            r,
+            _mm256_sub_ps(half_pi, r),
+            _mm256_cmp_ps(ay, ax, _CMP_GT_OQ),
+        );
+        r = _mm256_blendv_ps(r, _mm256_sub_ps(pi, r), re);
+        r = _mm256_or_ps(r, _mm256_and_ps(im, sign));
+        r = _mm256_mul_ps(r, vscale);
+        _mm256_storeu_ps(out.as_mut_ptr().add(i), _mm256_permutevar8x32_ps(r, order));
+        i += 8;
+    }
+    if i < n {
+        super::scalar::fm_disc_cf32(&x[i..n], x[i - 1], &mut out[i..n], scale);
+    }
+}

@@ -117,6 +117,9 @@ pub struct Kernels {
     pub conv_cu8_cf32: fn(&[u8], &mut [Complex32]),
     /// ci16 little-endian pairs → complex, v/32768; `out.len() * 4 == input.len()`.
     pub conv_ci16_cf32: fn(&[u8], &mut [Complex32]),
+    /// FM discriminator: out[i] = atan2(x[i]·conj(x[i−1]))·scale, x[−1] = prev; the fast
+    /// arctangent of [`scalar::atan2_approx`] (|error| ≤ 2.5e-6 rad).
+    pub fm_disc_cf32: fn(&[Complex32], Complex32, &mut [f32], f32),
 }
 
 impl std::fmt::Debug for Kernels {
@@ -143,6 +146,7 @@ impl Kernels {
             dot4_cf32_f32: scalar::dot4_cf32_f32,
             conv_cu8_cf32: scalar::conv_cu8_cf32,
             conv_ci16_cf32: scalar::conv_ci16_cf32,
+            fm_disc_cf32: scalar::fm_disc_cf32,
         };
         if !path.supported() {
             return scalar;
@@ -159,6 +163,7 @@ impl Kernels {
                 dot4_cf32_f32: avx2::dot4_cf32_f32,
                 conv_cu8_cf32: avx2::conv_cu8_cf32,
                 conv_ci16_cf32: avx2::conv_ci16_cf32,
+                fm_disc_cf32: avx2::fm_disc_cf32,
             },
             _ => scalar,
         }
@@ -173,6 +178,23 @@ impl Kernels {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_atan2_meets_its_error_bound_over_the_plane() {
+        let mut worst = 0.0f64;
+        for k in 0..100_000 {
+            let a = k as f64 / 100_000.0 * 2.0 * std::f64::consts::PI - std::f64::consts::PI;
+            for r in [1e-20f64, 1e-3, 1.0, 7.5e3] {
+                let (y, x) = ((r * a.sin()) as f32, (r * a.cos()) as f32);
+                let e = (scalar::atan2_approx(y, x) as f64 - (y as f64).atan2(x as f64)).abs();
+                // ±π are the same angle.
+                let e = e.min((e - 2.0 * std::f64::consts::PI).abs());
+                worst = worst.max(e);
+            }
+        }
+        assert!(worst <= 2.5e-6, "{worst}");
+        assert_eq!(scalar::atan2_approx(0.0, 0.0), 0.0);
+    }
 
     struct Rng(u64);
     impl Rng {
@@ -267,6 +289,16 @@ mod tests {
                     (reference.conv_ci16_cf32)(bytes, &mut c1);
                     (k.conv_ci16_cf32)(bytes, &mut c2);
                     assert_eq!(c1, c2, "{path:?} ci16 n={n}");
+                    // Discriminator: same polynomial, FMA rounding only.
+                    let prev = rng.c();
+                    let mut f1 = vec![0.0f32; n];
+                    let mut f2 = f1.clone();
+                    (reference.fm_disc_cf32)(x, prev, &mut f1, 1.0);
+                    (k.fm_disc_cf32)(x, prev, &mut f2, 1.0);
+                    assert!(
+                        f1.iter().zip(&f2).all(|(a, b)| (a - b).abs() <= 2e-6),
+                        "{path:?} fm_disc n={n}"
+                    );
                 }
             }
         }

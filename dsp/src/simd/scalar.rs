@@ -68,3 +68,50 @@ pub fn mul_cf32(x: &[Complex32], y: &[Complex32], out: &mut [Complex32]) {
         *o = a * b;
     }
 }
+
+/// Coefficients of atan(z) ≈ z·Σ c_k z^(2k) on [0, 1] (an odd polynomial of degree 11, fitted
+/// by iteratively reweighted least squares for the smallest maximum error): |error| ≤ 1.7e-6
+/// rad before float rounding, ≤ 2.5e-6 rad measured in f32 over the whole plane.
+pub const ATAN_POLY: [f32; 6] = [
+    0.999_977_2,
+    -0.332_622_83,
+    0.193_540_36,
+    -0.116_426_43,
+    0.052_647_29,
+    -0.011_719_11,
+];
+
+/// Fast four-quadrant arctangent of `y/x` (rad, in [−π, π]); error bound in [`ATAN_POLY`].
+/// atan2(0, 0) = 0.
+#[inline(always)]
+pub fn atan2_approx(y: f32, x: f32) -> f32 {
+    let (ax, ay) = (x.abs(), y.abs());
+    let mx = ax.max(ay);
+    let mn = ax.min(ay);
+    let z = mn / mx.max(1e-37);
+    let z2 = z * z;
+    let c = &ATAN_POLY;
+    let mut r = z * (((((c[5] * z2 + c[4]) * z2 + c[3]) * z2 + c[2]) * z2 + c[1]) * z2 + c[0]);
+    if ay > ax {
+        r = std::f32::consts::FRAC_PI_2 - r;
+    }
+    if x < 0.0 {
+        r = std::f32::consts::PI - r;
+    }
+    if y.is_sign_negative() {
+        -r
+    } else {
+        r
+    }
+}
+
+/// FM discriminator: out[i] = atan2(x[i]·conj(x[i−1]))·scale with x[−1] = `prev`.
+pub fn fm_disc_cf32(x: &[Complex32], prev: Complex32, out: &mut [f32], scale: f32) {
+    let mut p = prev;
+    for (o, &s) in out.iter_mut().zip(x) {
+        let re = s.re * p.re + s.im * p.im;
+        let im = s.im * p.re - s.re * p.im;
+        *o = atan2_approx(im, re) * scale;
+        p = s;
+    }
+}

@@ -1,0 +1,265 @@
+//! Arbitrary-ratio resampling of real signals (audio): a polyphase windowed-sinc filter bank,
+//! nearest phase of 256 (time quantisation ≤ 1/512 sample: −61 dB error for a tone at a quarter
+//! of the input rate, far less in the voice band of a 24 kS/s discriminator output).
+
+use crate::fir::lowpass_spec;
+use crate::{invalid, DspError};
+
+const PHASES: usize = 256;
+const CHUNK: usize = 4096;
+
+/// Streaming real resampler from `fs_in` to `fs_out`.
+pub struct Resampler {
+    /// PHASES rows of `len` taps, each reversed (dot product with x[n−len+1..=n]).
+    bank: Vec<f32>,
+    len: usize,
+    step: f64,
+    /// Time of the next output in input samples, relative to the chunk in `buf[len..]`.
+    t: f64,
+    buf: Vec<f32>,
+    delay_s: f64,
+}
+
+impl std::fmt::Debug for Resampler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Resampler")
+            .field("taps_per_phase", &self.len)
+            .field("step", &self.step)
+            .finish()
+    }
+}
+
+/// Σ a[i]·b[i] with eight partial sums (vectorised by the compiler).
+#[inline]
+pub fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let ca = a.chunks_exact(8);
+    let cb = b.chunks_exact(8);
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for k in 0..8 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let mut s: f32 = acc.iter().sum();
+    for (x, y) in ra.iter().zip(rb) {
+        s += x * y;
+    }
+    s
+}
+
+impl Resampler {
+    /// Resample from `fs_in` to `fs_out`, flat to `pass_hz` and rejecting (70 dB) from
+    /// `stop_hz`, which must not exceed the lower of the two rates minus `pass_hz` (so nothing
+    /// aliases into the pass band).
+    pub fn new(fs_in: f64, fs_out: f64, pass_hz: f64, stop_hz: f64) -> Result<Resampler, DspError> {
+        if !(fs_in > 0.0 && fs_out > 0.0) {
+            return Err(invalid("rate", "sample rates must be > 0"));
+        }
+        let lo = fs_in.min(fs_out);
+        if !(pass_hz > 0.0
+            && stop_hz > pass_hz
+            && stop_hz <= lo - pass_hz
+            && stop_hz <= fs_in / 2.0)
+        {
+            return Err(invalid(
+                "band edges",
+                format!(
+                    "need 0 < pass ({pass_hz}) < stop ({stop_hz}) ≤ {} Hz",
+                    lo - pass_hz
+                ),
+            ));
+        }
+        let fp = fs_in * PHASES as f64;
+        let mut proto = lowpass_spec(pass_hz / fp, stop_hz / fp, 70.0)?;
+        let delay_s = (proto.len() - 1) as f64 / 2.0 / fp;
+        let len = proto.len().div_ceil(PHASES);
+        proto.resize(len * PHASES, 0.0);
+        let mut bank = vec![0.0f32; len * PHASES];
+        for q in 0..PHASES {
+            for j in 0..len {
+                bank[q * len + (len - 1 - j)] = proto[j * PHASES + q] * PHASES as f32;
+            }
+        }
+        Ok(Resampler {
+            bank,
+            len,
+            step: fs_in / fs_out,
+            t: 0.0,
+            buf: vec![0.0; len + CHUNK],
+            delay_s,
+        })
+    }
+
+    /// Group delay, s.
+    pub fn delay_s(&self) -> f64 {
+        self.delay_s
+    }
+
+    /// Outputs that `n` more input samples can produce at most (for sizing `out`).
+    pub fn max_output_len(&self, n: usize) -> usize {
+        (n as f64 / self.step).ceil() as usize + 1
+    }
+
+    /// Resample `x`, writing to the front of `out`; returns the count. Never allocates.
+    ///
+    /// # Panics
+    /// If `out` is shorter than [`Resampler::max_output_len`].
+    pub fn process(&mut self, x: &[f32], out: &mut [f32]) -> usize {
+        assert!(
+            out.len() >= self.max_output_len(x.len()),
+            "output buffer too short"
+        );
+        // One more sample of history than taps − 1: an output between the previous chunk's
+        // last sample and this chunk's first has that last sample as its newest.
+        let h = self.len;
+        let mut produced = 0;
+        for chunk in x.chunks(CHUNK) {
+            self.buf[h..h + chunk.len()].copy_from_slice(chunk);
+            let last = (chunk.len() - 1) as f64;
+            while self.t <= last {
+                // t > −1 (the previous chunk ended past its last sample), so n ≥ −1.
+                let nf = self.t.floor();
+                let mut q = ((self.t - nf) * PHASES as f64).round() as usize;
+                let mut n = nf as i64;
+                if q == PHASES {
+                    q = 0;
+                    n += 1;
+                }
+                if n as f64 > last {
+                    // Rounds onto the next chunk's first sample: leave it for that chunk.
+                    break;
+                }
+                let start = (n + 1) as usize;
+                let row = &self.bank[q * self.len..(q + 1) * self.len];
+                out[produced] = dot_f32(&self.buf[start..start + self.len], row);
+                produced += 1;
+                self.t += self.step;
+            }
+            self.t -= chunk.len() as f64;
+            self.buf.copy_within(chunk.len()..chunk.len() + h, 0);
+        }
+        produced
+    }
+}
+
+/// Power estimate of a tone at `f` cycles/sample in `x` by the Goertzel recurrence: returns
+/// A² for a sinusoid of amplitude A whose frequency falls on the DFT grid of `x.len()`.
+pub fn goertzel_power(x: &[f32], f: f64) -> f32 {
+    let w = 2.0 * std::f64::consts::PI * f;
+    let c = (2.0 * w.cos()) as f32;
+    let (mut s1, mut s2) = (0.0f32, 0.0f32);
+    for &v in x {
+        let s0 = v + c * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    let p = s1 * s1 + s2 * s2 - c * s1 * s2;
+    let n = x.len().max(1) as f32;
+    4.0 * p / (n * n)
+}
+
+/// Goertzel powers of many frequencies over one block, eight frequencies per pass (the
+/// recurrences run side by side, which the compiler vectorises).
+#[derive(Debug, Clone)]
+pub struct GoertzelBank {
+    coef: Vec<[f32; 8]>,
+    n: usize,
+}
+
+impl GoertzelBank {
+    /// A bank for `freqs` (cycles/sample).
+    pub fn new(freqs: &[f64]) -> GoertzelBank {
+        let mut coef = vec![[0.0f32; 8]; freqs.len().div_ceil(8)];
+        for (i, &f) in freqs.iter().enumerate() {
+            coef[i / 8][i % 8] = (2.0 * (2.0 * std::f64::consts::PI * f).cos()) as f32;
+        }
+        GoertzelBank {
+            coef,
+            n: freqs.len(),
+        }
+    }
+
+    /// A² of each frequency over `x` (as [`goertzel_power`]) into `out` (`out.len()` ≥ the
+    /// number of frequencies).
+    pub fn powers(&self, x: &[f32], out: &mut [f32]) {
+        let norm = 4.0 / (x.len().max(1) as f32).powi(2);
+        for (g, c) in self.coef.iter().enumerate() {
+            let mut s1 = [0.0f32; 8];
+            let mut s2 = [0.0f32; 8];
+            for &v in x {
+                for k in 0..8 {
+                    let s0 = v + c[k] * s1[k] - s2[k];
+                    s2[k] = s1[k];
+                    s1[k] = s0;
+                }
+            }
+            for k in 0..8 {
+                let i = g * 8 + k;
+                if i < self.n {
+                    out[i] = (s1[k] * s1[k] + s2[k] * s2[k] - c[k] * s1[k] * s2[k]) * norm;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tone(f: f64, fs: f64, n: usize) -> Vec<f32> {
+        (0..n)
+            .map(|k| (2.0 * std::f64::consts::PI * f * k as f64 / fs).sin() as f32)
+            .collect()
+    }
+
+    #[test]
+    fn resampled_tone_keeps_frequency_and_level() {
+        for (fs_in, fs_out) in [
+            (24_000.0, 8_000.0),
+            (24_000.0, 16_000.0),
+            (24_096.385_5, 8_000.0),
+        ] {
+            let mut r = Resampler::new(fs_in, fs_out, 3_400.0, 4_400.0).unwrap();
+            let x = tone(1000.0, fs_in, (fs_in * 1.5) as usize);
+            let mut y = vec![0.0; r.max_output_len(x.len()) + x.len() / 777 + 2];
+            // Odd block sizes exercise the streaming state.
+            let mut n = 0;
+            for b in x.chunks(777) {
+                n += r.process(b, &mut y[n..]);
+            }
+            let expect = (1.5 * fs_out) as usize;
+            assert!((n as i64 - expect as i64).abs() <= 2, "{n} vs {expect}");
+            // Compare with the ideal tone at the output rate, shifted by the delay.
+            let d = r.delay_s();
+            let tail = &y[n / 3..n];
+            let mut err = 0.0f64;
+            let mut sig = 0.0f64;
+            for (i, &v) in tail.iter().enumerate() {
+                let t = (i + n / 3) as f64 / fs_out - d;
+                let ideal = (2.0 * std::f64::consts::PI * 1000.0 * t).sin();
+                err += (v as f64 - ideal).powi(2);
+                sig += ideal * ideal;
+            }
+            let snr = 10.0 * (sig / err).log10();
+            assert!(snr > 55.0, "{fs_in}→{fs_out}: {snr:.1} dB");
+        }
+    }
+
+    #[test]
+    fn goertzel_reads_tone_power() {
+        let x: Vec<f32> = tone(1000.0, 8000.0, 800).iter().map(|v| 0.5 * v).collect();
+        assert!((goertzel_power(&x, 1000.0 / 8000.0) - 0.25).abs() < 1e-3);
+        assert!(goertzel_power(&x, 1500.0 / 8000.0) < 1e-4);
+        let freqs: Vec<f64> = (0..11)
+            .map(|k| (500.0 + 100.0 * k as f64) / 8000.0)
+            .collect();
+        let bank = GoertzelBank::new(&freqs);
+        let mut p = vec![0.0; 11];
+        bank.powers(&x, &mut p);
+        for (k, &f) in freqs.iter().enumerate() {
+            assert!((p[k] - goertzel_power(&x, f)).abs() < 1e-4, "{k}");
+        }
+    }
+}
