@@ -193,6 +193,10 @@ pub struct DcsSegment {
     pub end_s: f64,
     /// Words that matched.
     pub words: u32,
+    /// Peak deviation of the DCS signal, Hz (from its RMS and the word's ones/zeros balance).
+    pub deviation_hz: f64,
+    /// Mean frequency offset the word's imbalance adds to the carrier, Hz.
+    pub dc_bias_hz: f64,
 }
 
 /// Streaming DCS decoder.
@@ -213,6 +217,9 @@ pub struct DcsDecoder {
     /// (code, bits since its last whole-word match, consecutive word matches)
     cand: Option<(u16, u32, u32)>,
     current: Option<DcsSegment>,
+    /// Σy² and count while a code is held.
+    y2: f64,
+    ny: u64,
     done: Vec<DcsSegment>,
 }
 
@@ -233,6 +240,8 @@ impl DcsDecoder {
             n: 0,
             cand: None,
             current: None,
+            y2: 0.0,
+            ny: 0,
             done: Vec::new(),
         }
     }
@@ -243,6 +252,10 @@ impl DcsDecoder {
             self.n += 1;
             self.mean += self.mean_a * (v as f64 - self.mean);
             let y = (v as f64 - self.mean) as f32;
+            if self.current.is_some() {
+                self.y2 += (y as f64) * (y as f64);
+                self.ny += 1;
+            }
             // Zero crossing: pull the clock so transitions fall at phase 0 (bit edges).
             if (y >= 0.0) != (self.prev >= 0.0) {
                 let frac = if y != self.prev {
@@ -296,7 +309,11 @@ impl DcsDecoder {
                                     detected_s: t,
                                     end_s: t,
                                     words: count,
+                                    deviation_hz: 0.0,
+                                    dc_bias_hz: 0.0,
                                 });
+                                self.y2 = 0.0;
+                                self.ny = 0;
                             }
                         }
                     }
@@ -314,7 +331,15 @@ impl DcsDecoder {
     }
 
     fn close(&mut self) {
-        if let Some(s) = self.current.take() {
+        if let Some(mut s) = self.current.take() {
+            // NRZ ±D with ones share p: mean m·D (m = 2p − 1), variance D²(1 − m²).
+            let code = u16::from_str_radix(&s.code, 8).unwrap_or(0);
+            let m = 2.0 * word(code).count_ones() as f64 / 23.0 - 1.0;
+            if self.ny > 0 {
+                let rms = (self.y2 / self.ny as f64).sqrt();
+                s.deviation_hz = rms / (1.0 - m * m).sqrt();
+                s.dc_bias_hz = m * s.deviation_hz;
+            }
             self.done.push(s);
         }
     }

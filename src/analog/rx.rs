@@ -2,9 +2,11 @@
 //! the service-monitor measurements, over the whole input and per interval.
 //!
 //! Definitions used in the report:
-//! - **carrier frequency error**: mean discriminator output while the squelch is open.
+//! - **carrier frequency error**: mean discriminator output while the squelch is open, less the
+//!   mean a DCS word adds (its ones and zeros are not balanced).
 //! - **deviation**: the discriminator output less the carrier error measured so far, 1 Hz
-//!   high-pass, resampled to the audio rate (flat to 3 kHz, −70 dB from 3.6 kHz), counted while
+//!   high-pass, resampled to the audio rate (flat to 3 kHz, −70 dB from 3.6 kHz) and interpolated ×3 so
+//!   peaks are not missed between samples, counted while
 //!   the squelch is open, from 100 ms after it opens (and after the filters have settled).
 //!   `deviation_peak_hz` is the 99th percentile of |deviation| over the window; the largest
 //!   positive and negative excursions are reported beside it; `deviation_rms_hz` is the RMS.
@@ -221,6 +223,10 @@ struct Chain {
     // Audio path.
     resamp: Resampler,
     audio: Vec<f32>,
+    /// ×3 interpolation of the flat audio for the deviation figures (8 samples per cycle of
+    /// a 1 kHz tone would miss its peaks).
+    dev_up: Resampler,
+    dev_hi: Vec<f32>,
     dc: DcBlock,
     deemph: Option<(OnePole, f32)>,
     spectrum: AudioSpectrum,
@@ -354,6 +360,8 @@ impl FmReceiver {
                 tones: ToneDecoder::new(fa, delay_audio),
                 wav_filter,
                 resamp,
+                dev_up: Resampler::new(fa, 3.0 * fa, 3_000.0, fa - 3_600.0)?,
+                dev_hi: vec![0.0; 3 * frame_len + 64],
                 dev_all: DeviationStats::new(fs_ch / 2.0),
                 acc: Acc::default(),
                 keyed: Vec::new(),
@@ -495,12 +503,14 @@ impl Chain {
         let na = self.resamp.process(&self.dev[..n], &mut self.audio);
         let a = &mut self.audio[..na];
         self.dc.process(a);
-        let peak = a.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        let nh = self.dev_up.process(a, &mut self.dev_hi);
+        let hi = &self.dev_hi[..nh];
+        let peak = hi.iter().fold(0.0f32, |m, v| m.max(v.abs()));
         self.trace.push((t0, if measure { peak } else { 0.0 }));
         if measure {
-            self.dev_all.add(a);
+            self.dev_all.add(hi);
             if let Some(d) = self.iv_dev.as_mut() {
-                d.add(a);
+                d.add(hi);
             }
         }
         let fa = self.cfg.audio_rate_hz;
@@ -508,11 +518,11 @@ impl Chain {
         track_over(
             &mut self.over_run,
             &mut self.over,
-            a,
+            hi,
             measure,
             self.max_dev,
             t0,
-            1.0 / fa,
+            1.0 / (3.0 * fa),
         );
         self.audio_n += na as u64;
         if let Some((d, g)) = self.deemph.as_mut() {
@@ -581,6 +591,13 @@ impl Chain {
             self.close_interval();
         }
         let (dtmf, selcall) = self.tones.finish();
+        let dcs = self.dcs.finish();
+        // A DCS word is not balanced: its mean shifts the carrier; take it out of the error.
+        let dcs_bias = dcs
+            .iter()
+            .max_by_key(|d| d.words)
+            .map(|d| d.dc_bias_hz)
+            .unwrap_or(0.0);
         let (pos, neg) = self.dev_all.extremes();
         let has_dev = self.dev_all.count() > 0;
         FmResults {
@@ -594,14 +611,14 @@ impl Chain {
             keyed: self.keyed,
             power_dbfs: self.acc.power_dbfs(),
             cnr_db: self.acc.cnr_median(),
-            freq_error_hz: self.acc.freq_error(),
+            freq_error_hz: self.acc.freq_error().map(|f| f - dcs_bias),
             deviation_peak_hz: self.dev_all.quantile(0.99),
             deviation_max_pos_hz: has_dev.then_some(pos),
             deviation_max_neg_hz: has_dev.then_some(neg),
             deviation_rms_hz: self.dev_all.rms(),
             audio: self.spectrum.figures(),
             ctcss: self.ctcss.finish(),
-            dcs: self.dcs.finish(),
+            dcs,
             dtmf,
             selcall,
             over_deviation: self.over,

@@ -1,8 +1,8 @@
 //! In-band tone signalling: DTMF digits and sequential-tone selective calling (ZVEI, CCIR,
 //! EEA, EIA), tables from `../shared/spec/analog.md` §4.3–4.4.
 //!
-//! Both decoders run on the de-emphasised audio (8 or 16 kS/s) in 20 ms Goertzel blocks every
-//! 5 ms. A block holds a tone (pair) when it carries ≥ 60 % of the block's power and stands
+//! Both decoders run on the de-emphasised audio (8 or 16 kS/s) after a 400 Hz fourth-order
+//! high-pass (which keeps CTCSS and DCS out), in 20 ms Goertzel blocks every 5 ms. A block holds a tone (pair) when it carries ≥ 60 % of the block's power and stands
 //! ≥ 6 dB above the next candidate of its table. DTMF: a digit needs ≥ 30 ms of blocks and a
 //! twist within ±8 dB; a repeated digit needs a gap. Selcall: each standard is decoded on its
 //! own table; a tone needs ≥ 60 % of its nominal length, a sequence ends after 50 ms without a
@@ -11,6 +11,7 @@
 //! digits), the reading with more tones wins, then the one whose tone length is nearest its
 //! nominal.
 
+use linkscope_dsp::iir::HighPass4;
 use linkscope_dsp::resample::GoertzelBank;
 use serde::Serialize;
 
@@ -36,6 +37,9 @@ pub struct Selcall {
     pub tones: [f64; 16],
     /// Nominal tone length, s.
     pub tone_s: f64,
+    /// Whether the decoder reads it (ZVEI2 and DZVEI use ZVEI-1's frequencies with other
+    /// digit assignments: on air they are indistinguishable, and they are read as ZVEI1).
+    pub decode: bool,
 }
 
 /// The standards decoded (ZVEI-2/3 and DZVEI differ from ZVEI-1 only in A–F or the grid).
@@ -47,6 +51,7 @@ pub const SELCALL: [Selcall; 7] = [
             810.0, 970.0, 885.0, 2600.0, 680.0,
         ],
         tone_s: 0.070,
+        decode: true,
     },
     Selcall {
         name: "ZVEI2",
@@ -55,6 +60,7 @@ pub const SELCALL: [Selcall; 7] = [
             825.0, 740.0, 680.0, 970.0, 2600.0,
         ],
         tone_s: 0.070,
+        decode: false,
     },
     Selcall {
         name: "DZVEI",
@@ -63,6 +69,7 @@ pub const SELCALL: [Selcall; 7] = [
             740.0, 2600.0, 885.0, 2400.0, 680.0,
         ],
         tone_s: 0.070,
+        decode: false,
     },
     Selcall {
         name: "CCIR",
@@ -71,6 +78,7 @@ pub const SELCALL: [Selcall; 7] = [
             930.0, 2247.0, 991.0, 2110.0, 1055.0,
         ],
         tone_s: 0.100,
+        decode: true,
     },
     Selcall {
         name: "CCIR2",
@@ -79,6 +87,7 @@ pub const SELCALL: [Selcall; 7] = [
             930.0, 2247.0, 991.0, 2110.0, 1055.0,
         ],
         tone_s: 0.070,
+        decode: true,
     },
     Selcall {
         name: "EEA",
@@ -87,6 +96,7 @@ pub const SELCALL: [Selcall; 7] = [
             930.0, 2400.0, 991.0, 2110.0, 2247.0,
         ],
         tone_s: 0.040,
+        decode: true,
     },
     Selcall {
         name: "EIA",
@@ -95,6 +105,7 @@ pub const SELCALL: [Selcall; 7] = [
             2433.0, 2010.0, 2292.0, 459.0, 1091.0,
         ],
         tone_s: 0.033,
+        decode: true,
     },
 ];
 
@@ -297,6 +308,9 @@ pub struct ToneDecoder {
     powers: Vec<f32>,
     dtmf: DtmfState,
     tracks: Vec<SelcallTrack>,
+    /// Keeps CTCSS/DCS (boosted by the de-emphasis) out of the tone decisions.
+    hp: HighPass4,
+    work: Vec<f32>,
 }
 
 impl ToneDecoder {
@@ -311,6 +325,7 @@ impl ToneDecoder {
         };
         let tracks = SELCALL
             .iter()
+            .filter(|s| s.decode)
             .map(|s| {
                 let mut at = [0usize; 16];
                 for (k, &f) in s.tones.iter().enumerate() {
@@ -343,13 +358,19 @@ impl ToneDecoder {
             powers: vec![0.0; freqs.len()],
             dtmf: DtmfState::default(),
             tracks,
+            hp: HighPass4::new(400.0, fs).unwrap_or_else(|_| unreachable!("400 Hz < 0.45 fs")),
+            work: Vec::with_capacity(4096),
         }
     }
 
     /// Feed audio samples.
     pub fn process(&mut self, x: &[f32]) {
         let b = self.block;
-        for &v in x {
+        let mut work = std::mem::take(&mut self.work);
+        work.clear();
+        work.extend_from_slice(x);
+        self.hp.process(&mut work);
+        for &v in &work {
             self.ring[self.pos] = v;
             self.ring[self.pos + b] = v;
             self.pos = (self.pos + 1) % b;
@@ -370,6 +391,7 @@ impl ToneDecoder {
                 tr.block(&self.powers, total, t);
             }
         }
+        self.work = work;
     }
 
     /// DTMF digits decoded so far.

@@ -20,6 +20,103 @@ pub enum GenCmd {
     /// An MPT 1327 forward control channel (CCSC + address codeword slots with every message
     /// family) as FFSK on NBFM, with chosen SYS, deviation, carrier error and CNR
     Mpt(MptArgs),
+    /// An NBFM channel: test tone or WAV voice, CTCSS (with reverse burst) or DCS, DTMF,
+    /// selcall, pre-emphasis, deviation, carrier error and CNR
+    Fm(Box<FmGenArgs>),
+}
+
+#[derive(Args)]
+pub struct FmGenArgs {
+    /// Output base name (OUT.sigmf-meta, OUT.sigmf-data)
+    #[arg(short, long)]
+    out: PathBuf,
+    /// Duration
+    #[arg(long, default_value = "5s", value_parser = units::parse_seconds)]
+    duration: f64,
+    /// Sample rate (48k for a channel; e.g. 2.4M for a wideband capture with --offset)
+    #[arg(long, default_value = "48k", value_parser = units::parse_hz)]
+    rate: f64,
+    /// Channel position from the centre of the capture
+    #[arg(long, default_value = "0", value_parser = units::parse_hz, allow_hyphen_values = true)]
+    offset: f64,
+    /// RF centre frequency recorded in the meta
+    #[arg(long, default_value = "355.0125M", value_parser = units::parse_hz)]
+    freq: f64,
+    /// Test tone frequency (e.g. 1k)
+    #[arg(long, value_parser = units::parse_hz)]
+    tone: Option<f64>,
+    /// Peak deviation of the test tone
+    #[arg(long, default_value = "1.5k", value_parser = units::parse_hz)]
+    tone_dev: f64,
+    /// Voice: a mono WAV file
+    #[arg(long)]
+    voice: Option<PathBuf>,
+    /// Peak deviation of the voice
+    #[arg(long, default_value = "2.2k", value_parser = units::parse_hz)]
+    voice_dev: f64,
+    /// Voice start time
+    #[arg(long, default_value = "0.5s", value_parser = units::parse_seconds)]
+    voice_start: f64,
+    /// 750 µs pre-emphasis on tone, voice, DTMF and selcall
+    #[arg(long)]
+    pre_emphasis: bool,
+    /// CTCSS tone, Hz
+    #[arg(long)]
+    ctcss: Option<f64>,
+    /// CTCSS peak deviation
+    #[arg(long, default_value = "300", value_parser = units::parse_hz)]
+    ctcss_dev: f64,
+    /// Reverse burst phase step (degrees, 120 or 180) 150 ms before the carrier drops
+    #[arg(long)]
+    reverse_burst: Option<f64>,
+    /// DCS code (octal, e.g. 023)
+    #[arg(long)]
+    dcs: Option<String>,
+    /// Send the DCS code inverted
+    #[arg(long)]
+    dcs_inverted: bool,
+    /// DCS peak deviation
+    #[arg(long, default_value = "300", value_parser = units::parse_hz)]
+    dcs_dev: f64,
+    /// DTMF digits (sent from 0.5 s)
+    #[arg(long)]
+    dtmf: Option<String>,
+    /// DTMF tone length
+    #[arg(long, default_value = "80ms", value_parser = units::parse_seconds)]
+    dtmf_tone: f64,
+    /// DTMF gap between tones
+    #[arg(long, default_value = "80ms", value_parser = units::parse_seconds)]
+    dtmf_gap: f64,
+    /// Selcall sequence STANDARD:DIGITS (ZVEI1, ZVEI2, DZVEI, CCIR, CCIR2, EEA, EIA), sent from 0.5 s
+    #[arg(long)]
+    selcall: Option<String>,
+    /// Peak deviation of DTMF and selcall tones
+    #[arg(long, default_value = "1.5k", value_parser = units::parse_hz)]
+    signalling_dev: f64,
+    /// Carrier on from this time
+    #[arg(long, default_value = "0", value_parser = units::parse_seconds)]
+    key_on: f64,
+    /// Carrier off at this time (default: the end)
+    #[arg(long, value_parser = units::parse_seconds)]
+    key_off: Option<f64>,
+    /// Carrier frequency error
+    #[arg(long, default_value = "0", value_parser = units::parse_hz, allow_hyphen_values = true)]
+    cfo: f64,
+    /// Carrier-to-noise ratio in 12.5 kHz, dB (omit for no noise)
+    #[arg(long, value_parser = units::parse_db, allow_hyphen_values = true)]
+    cnr: Option<f64>,
+    /// Carrier level, dBFS
+    #[arg(long, default_value = "-6", value_parser = units::parse_db, allow_hyphen_values = true)]
+    level: f64,
+    /// Sample format on disk
+    #[arg(long, default_value = "cf32_le", value_parser = |s: &str| SampleFormat::from_name(s).ok_or(format!("unknown format '{s}'")))]
+    format: SampleFormat,
+    /// Noise seed
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// UTC time of the first sample (RFC 3339)
+    #[arg(long, default_value = "2026-11-01T08:00:00Z")]
+    datetime: DateTime<Utc>,
 }
 
 #[derive(Args)]
@@ -85,6 +182,7 @@ pub fn run(cmd: GenCmd) -> anyhow::Result<()> {
     match cmd {
         GenCmd::Band(a) => band(a),
         GenCmd::Mpt(a) => mpt(a),
+        GenCmd::Fm(a) => fm(*a),
     }
 }
 
@@ -222,6 +320,129 @@ fn mpt(a: MptArgs) -> anyhow::Result<()> {
         a.out.display(),
         a.slots,
         x.len() as f64 / a.rate
+    );
+    Ok(())
+}
+
+fn fm(a: FmGenArgs) -> anyhow::Result<()> {
+    use linkscope::analog::tones::selcall_standard;
+    use linkscope::analog::tx::{DtmfBurst, FmTx, SelcallBurst};
+    let mut tx = FmTx::new(a.rate, a.duration);
+    tx.offset_hz = a.offset;
+    tx.cfo_hz = a.cfo;
+    tx.amplitude = 10f64.powf(a.level / 20.0) as f32;
+    tx.keyed_s = (a.key_on, a.key_off.unwrap_or(a.duration));
+    tx.tone = a.tone.map(|f| (f, a.tone_dev));
+    tx.pre_emphasis = a.pre_emphasis;
+    tx.ctcss = a.ctcss.map(|f| (f, a.ctcss_dev));
+    tx.reverse_burst = a.reverse_burst.map(|deg| (deg, 0.15));
+    tx.cnr_db = a.cnr;
+    tx.seed = a.seed;
+    if let Some(path) = &a.voice {
+        let mut r = hound::WavReader::open(path).with_context(|| path.display().to_string())?;
+        let spec = r.spec();
+        if spec.channels != 1 {
+            anyhow::bail!(
+                "{}: the voice WAV must be mono ({} channels)",
+                path.display(),
+                spec.channels
+            );
+        }
+        let v: Vec<f32> = match spec.sample_format {
+            hound::SampleFormat::Float => r.samples::<f32>().collect::<Result<_, _>>()?,
+            hound::SampleFormat::Int => {
+                let scale = 1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32;
+                r.samples::<i32>()
+                    .map(|s| s.map(|v| v as f32 * scale))
+                    .collect::<Result<_, _>>()?
+            }
+        };
+        tx.voice = Some((v, spec.sample_rate as f64, a.voice_start, a.voice_dev));
+    }
+    if let Some(code) = &a.dcs {
+        let c = u16::from_str_radix(code, 8)
+            .ok()
+            .filter(|c| linkscope::analog::dcs::CODES.iter().any(|k| k.0 == *c))
+            .with_context(|| format!("--dcs {code}: not a DCS code (three octal digits from the 104-code list, e.g. 023)"))?;
+        tx.dcs = Some((c, a.dcs_inverted, a.dcs_dev));
+    }
+    if let Some(d) = &a.dtmf {
+        if let Some(bad) = d.chars().find(|c| !"0123456789ABCDabcd*#".contains(*c)) {
+            anyhow::bail!("--dtmf: '{bad}' is not a DTMF key (0–9, A–D, *, #)");
+        }
+        tx.dtmf = Some(DtmfBurst {
+            digits: d.clone(),
+            tone_s: a.dtmf_tone,
+            gap_s: a.dtmf_gap,
+            start_s: 0.5,
+            deviation_hz: a.signalling_dev,
+        });
+    }
+    if let Some(sc) = &a.selcall {
+        let (std, digits) = sc.split_once(':').with_context(|| {
+            format!("--selcall {sc}: expected STANDARD:DIGITS, e.g. ZVEI1:12345")
+        })?;
+        let standard = selcall_standard(std).with_context(|| {
+            format!(
+                "--selcall: unknown standard '{std}' (ZVEI1, ZVEI2, DZVEI, CCIR, CCIR2, EEA, EIA)"
+            )
+        })?;
+        if let Some(bad) = digits
+            .chars()
+            .find(|c| !c.is_ascii_hexdigit() || c.eq_ignore_ascii_case(&'e'))
+        {
+            anyhow::bail!("--selcall: '{bad}' is not a selcall digit (0–9, A–D, F)");
+        }
+        tx.selcall = Some(SelcallBurst {
+            standard,
+            digits: digits.to_ascii_uppercase(),
+            start_s: 0.5,
+            deviation_hz: a.signalling_dev,
+        });
+    }
+    let x = tx.iq();
+    let mut extra = Map::new();
+    extra.insert(
+        "linkscope:truth".into(),
+        json!({
+            "system": "NBFM (linkscope gen fm)",
+            "carrier_offset_hz": a.offset,
+            "cfo_hz": a.cfo,
+            "keyed_interval_s": [tx.keyed_s.0, tx.keyed_s.1],
+            "level_dbfs": a.level,
+            "tone_hz": a.tone,
+            "tone_peak_deviation_hz": a.tone.map(|_| a.tone_dev),
+            "pre_emphasis_us": if a.pre_emphasis { Some(750) } else { None },
+            "ctcss_hz": a.ctcss,
+            "ctcss_peak_deviation_hz": a.ctcss.map(|_| a.ctcss_dev),
+            "reverse_burst_deg": a.reverse_burst,
+            "dcs_code": a.dcs,
+            "dcs_inverted": a.dcs.as_ref().map(|_| a.dcs_inverted),
+            "dtmf": a.dtmf,
+            "selcall": a.selcall,
+            "cnr_db_in_12k5": a.cnr,
+            "seed": a.seed,
+        }),
+    );
+    let mut w = SigmfWriter::create(
+        &a.out,
+        SigmfHeader {
+            format: a.format,
+            sample_rate_hz: a.rate,
+            center_freq_hz: Some(a.freq),
+            datetime: Some(a.datetime),
+            description: Some("NBFM channel (linkscope gen fm)".into()),
+            hw: Some("simulation".into()),
+            extra_global: extra,
+        },
+    )
+    .with_context(|| a.out.display().to_string())?;
+    w.write(&x).with_context(|| a.out.display().to_string())?;
+    w.finish().with_context(|| a.out.display().to_string())?;
+    eprintln!(
+        "wrote {}.sigmf-meta/.sigmf-data: {:.2} s",
+        a.out.display(),
+        a.duration
     );
     Ok(())
 }
