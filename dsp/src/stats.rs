@@ -87,6 +87,13 @@ impl LevelStats {
     }
 }
 
+/// View complex samples as interleaved floats (Complex32 is `repr(C)` {re, im}).
+fn bytemuck_cast(x: &[Complex32]) -> &[f32] {
+    // SAFETY: num_complex::Complex<f32> is #[repr(C)] with two f32 fields, so a slice of n
+    // of them is 2n contiguous, aligned f32 values.
+    unsafe { std::slice::from_raw_parts(x.as_ptr() as *const f32, 2 * x.len()) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,11 +108,4 @@ mod tests {
         s.add(&x, 1.0);
         assert!(s.rms_dbfs().abs() < 1e-5 && s.peak_dbfs().abs() < 1e-5);
     }
-}
-
-/// View complex samples as interleaved floats (Complex32 is `repr(C)` {re, im}).
-fn bytemuck_cast(x: &[Complex32]) -> &[f32] {
-    // SAFETY: num_complex::Complex<f32> is #[repr(C)] with two f32 fields, so a slice of n
-    // of them is 2n contiguous, aligned f32 values.
-    unsafe { std::slice::from_raw_parts(x.as_ptr() as *const f32, 2 * x.len()) }
 }
