@@ -46,6 +46,10 @@ fn every_capture_scans_to_its_expected_results() {
             check_mpt(&exp_path, want);
             checked += 1;
         }
+        if let Some(want) = exp.get("fm") {
+            check_fm(&exp_path, want);
+            checked += 1;
+        }
         let Some(want) = exp.get("scan") else {
             continue;
         };
@@ -341,4 +345,49 @@ fn check_mpt(exp_path: &Path, want: &Value) {
             <= want["slot_period_tol_ms"].as_f64().unwrap(),
         "slot period {sp}"
     );
+}
+
+/// `linkscope fm --json` on a capture: every field of `expect` equals the JSON's (numbers
+/// within `tol[field]`, exactly when no tolerance is given).
+fn check_fm(exp_path: &Path, want: &Value) {
+    let base = exp_path
+        .to_string_lossy()
+        .trim_end_matches(".expected.json")
+        .to_string();
+    let meta = PathBuf::from(format!("{base}.sigmf-meta"));
+    let args: Vec<String> = want["args"]
+        .as_array()
+        .map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect())
+        .unwrap_or_default();
+    let out = Command::new(env!("CARGO_BIN_EXE_linkscope"))
+        .arg("fm")
+        .arg(&meta)
+        .args(["--json", "--quiet"])
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tol = &want["tol"];
+    for (k, v) in want["expect"].as_object().unwrap() {
+        let g = &got[k.as_str()];
+        match (
+            v.as_f64(),
+            g.as_f64(),
+            tol.get(k.as_str()).and_then(Value::as_f64),
+        ) {
+            (Some(e), Some(x), Some(t)) => {
+                assert!(
+                    (x - e).abs() <= t,
+                    "{}: {k} = {x}, expected {e} ± {t}",
+                    meta.display()
+                )
+            }
+            _ => assert_eq!(g, v, "{}: {k}", meta.display()),
+        }
+    }
 }
