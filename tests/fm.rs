@@ -2,6 +2,9 @@
 //! error, SINAD theory, speech), the spec's tables, multimon-ng's DTMF/selcall decoders, and
 //! the analytic SINAD of FM above threshold for the project's transmitter.
 
+mod common;
+use common::shared;
+
 use linkscope::analog::dcs::{self, CODES};
 use linkscope::analog::rx::{FmConfig, FmReceiver, FmResults};
 use linkscope::analog::tones::selcall_standard;
@@ -10,22 +13,7 @@ use linkscope::analog::CTCSS_TONES_HZ;
 use linkscope::dsp::Complex32;
 use linkscope::io::{Capture, OpenOptions};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-
-fn shared(name: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/captures")
-        .join(name);
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!(
-            "skipped: {} not found (../shared is absent on this machine)",
-            p.display()
-        );
-        None
-    }
-}
+use std::path::Path;
 
 fn receive(x: &[Complex32], cfg: FmConfig) -> (FmResults, Vec<f32>) {
     let dur = x.len() as f64 / cfg.fs;

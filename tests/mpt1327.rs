@@ -1,27 +1,14 @@
 //! MPT 1327 receiver against external truth: GNU Radio's FFSK recording, the spec's codewords,
 //! and the project's transmitter through a noisy channel.
 
+mod common;
+use common::shared;
+
 use linkscope::dsp::Complex32;
 use linkscope::io::{Capture, OpenOptions};
 use linkscope::mpt1327::codeword::{ccsc, decode, Context};
 use linkscope::mpt1327::rx::{MptReceiver, Received, RxInput};
 use linkscope::mpt1327::tx::{control_channel_bits, demo_mix, ffsk_iq, ChannelModel};
-use std::path::Path;
-
-fn shared(name: &str) -> Option<std::path::PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/captures")
-        .join(name);
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!(
-            "skipped: {} not found (../shared is absent on this machine)",
-            p.display()
-        );
-        None
-    }
-}
 
 fn receive_iq(x: &[Complex32], fs: f64, offset_hz: f64) -> (MptReceiver, Vec<Received>) {
     let mut rx = MptReceiver::new(RxInput::Iq { fs, offset_hz }, 12_500.0).unwrap();

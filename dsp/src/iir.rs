@@ -26,6 +26,12 @@ impl OnePole {
         })
     }
 
+    /// The smoothing coefficient a of y += a·(x − y) (a transmitter inverts it for
+    /// pre-emphasis).
+    pub fn alpha(&self) -> f32 {
+        self.a
+    }
+
     /// Gain (linear) of the filter at `f_hz` for a sample rate `fs`: the exact response of the
     /// discrete filter (for de-normalising levels).
     pub fn gain_at(&self, f_hz: f64, fs: f64) -> f64 {

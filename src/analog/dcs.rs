@@ -13,6 +13,7 @@
 
 use serde::Serialize;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// Bit rate, bit/s.
 pub const BIT_RATE: f64 = 134.4;
@@ -159,23 +160,24 @@ pub fn octal(code: u16) -> String {
     format!("{code:03o}")
 }
 
-/// Lookup: every rotation of every code's word → the code.
-fn rotation_table() -> HashMap<u32, u16> {
-    let mut m = HashMap::new();
-    for &(c, _) in &CODES {
-        let w = word(c);
-        for k in 0..23 {
-            m.insert(rotate(w, k), c);
+/// Lookup: every rotation of every code's word → the code (built once, on first use).
+fn rotation_table() -> &'static HashMap<u32, u16> {
+    static TABLE: OnceLock<HashMap<u32, u16>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut m = HashMap::new();
+        for &(c, _) in &CODES {
+            let w = word(c);
+            for k in 0..23 {
+                m.insert(rotate(w, k), c);
+            }
         }
-    }
-    m
+        m
+    })
 }
 
 /// The code whose normal-polarity waveform equals the inverted waveform of `code`.
 pub fn inverted_equivalent(code: u16) -> Option<u16> {
-    let inv = !word(code) & MASK23;
-    let t = rotation_table();
-    t.get(&inv).copied()
+    rotation_table().get(&(!word(code) & MASK23)).copied()
 }
 
 /// One DCS detection.
@@ -204,7 +206,7 @@ pub struct DcsSegment {
 pub struct DcsDecoder {
     fs: f64,
     delay_s: f64,
-    table: HashMap<u32, u16>,
+    table: &'static HashMap<u32, u16>,
     mean: f64,
     mean_a: f64,
     /// Bit clock phase in bits (a bit is sampled at phase 0.5).
@@ -301,10 +303,9 @@ impl DcsDecoder {
                             }
                             _ => {
                                 self.close();
-                                let inv = !word(code) & MASK23;
                                 self.current = Some(DcsSegment {
                                     code: octal(code),
-                                    inverted_equivalent: self.table.get(&inv).map(|&c| octal(c)),
+                                    inverted_equivalent: inverted_equivalent(code).map(octal),
                                     standard: CODES.iter().any(|&(k, s)| k == code && s),
                                     detected_s: t,
                                     end_s: t,

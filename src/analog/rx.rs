@@ -52,6 +52,8 @@ pub struct FmConfig {
     pub audio_out: bool,
     /// Interval of the reports over time, s.
     pub every_s: Option<f64>,
+    /// Keep the peak deviation of every 10 ms frame (for a plot).
+    pub keep_trace: bool,
 }
 
 impl FmConfig {
@@ -66,6 +68,7 @@ impl FmConfig {
             audio_rate_hz: 8_000.0,
             audio_out: false,
             every_s: None,
+            keep_trace: false,
         }
     }
 }
@@ -152,7 +155,7 @@ pub struct FmResults {
     /// Averaged audio spectrum (Hz, dB re 1 Hz² of deviation per bin), for plots.
     #[serde(skip)]
     pub audio_psd_db: Vec<(f64, f64)>,
-    /// Largest |deviation| per 10 ms frame (frame start s, Hz), for plots.
+    /// Largest |deviation| per 10 ms frame (frame start s, Hz), with `keep_trace`.
     #[serde(skip)]
     pub deviation_trace: Vec<(f64, f32)>,
 }
@@ -208,8 +211,11 @@ struct Chain {
     frame: Vec<Complex32>,
     fill: usize,
     dev: Vec<f32>,
+    /// The frame's discriminator output as complex samples (imaginary 0) for the complex FIRs,
+    /// and the noise path's mixer and filter outputs.
     cbuf: Vec<Complex32>,
     cbuf2: Vec<Complex32>,
+    cbuf3: Vec<Complex32>,
     // Noise squelch path.
     noise_mix: Mixer,
     noise_fir: DecimatingFir,
@@ -345,6 +351,7 @@ impl FmReceiver {
                 dev: vec![0.0; frame_len],
                 cbuf: vec![Complex32::default(); frame_len],
                 cbuf2: vec![Complex32::default(); frame_len],
+                cbuf3: vec![Complex32::default(); frame_len],
                 noise_mix: Mixer::new(-fc / fs_ch),
                 noise_fir,
                 noise_k,
@@ -431,9 +438,10 @@ impl Chain {
         for (c, &d) in self.cbuf.iter_mut().zip(&self.dev[..n]) {
             *c = Complex32::new(d, 0.0);
         }
-        self.noise_mix.process_inplace(&mut self.cbuf[..n]);
-        let m = self.noise_fir.process(&self.cbuf[..n], &mut self.cbuf2);
-        let pn = self.cbuf2[..m]
+        self.noise_mix
+            .process(&self.cbuf[..n], &mut self.cbuf2[..n]);
+        let m = self.noise_fir.process(&self.cbuf2[..n], &mut self.cbuf3);
+        let pn = self.cbuf3[..m]
             .iter()
             .map(|v| v.norm_sqr() as f64)
             .sum::<f64>()
@@ -486,10 +494,7 @@ impl Chain {
                 }
             }
         }
-        // Sub-audio.
-        for (c, &d) in self.cbuf.iter_mut().zip(&self.dev[..n]) {
-            *c = Complex32::new(d, 0.0);
-        }
+        // Sub-audio (from the same complex copy).
         self.sub_out.clear();
         let sub_out = &mut self.sub_out;
         self.sub
@@ -506,7 +511,9 @@ impl Chain {
         let nh = self.dev_up.process(a, &mut self.dev_hi);
         let hi = &self.dev_hi[..nh];
         let peak = hi.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-        self.trace.push((t0, if measure { peak } else { 0.0 }));
+        if self.cfg.keep_trace {
+            self.trace.push((t0, if measure { peak } else { 0.0 }));
+        }
         if measure {
             self.dev_all.add(hi);
             if let Some(d) = self.iv_dev.as_mut() {
@@ -569,9 +576,8 @@ impl Chain {
             cnr_db: acc.cnr_median(),
             ctcss_hz: self.ctcss.current(),
         });
-        let max = self.fs_ch / 2.0;
         if let Some(d) = self.iv_dev.as_mut() {
-            *d = DeviationStats::new(max);
+            d.reset();
         }
         if let Some(s) = self.iv_spec.as_mut() {
             s.reset();

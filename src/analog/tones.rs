@@ -42,6 +42,12 @@ pub struct Selcall {
     pub decode: bool,
 }
 
+/// CCIR tones (CCIR-1 and CCIR-2 differ only in tone length).
+const CCIR_TONES: [f64; 16] = [
+    1981.0, 1124.0, 1197.0, 1275.0, 1358.0, 1446.0, 1540.0, 1640.0, 1747.0, 1860.0, 2400.0, 930.0,
+    2247.0, 991.0, 2110.0, 1055.0,
+];
+
 /// The standards decoded (ZVEI-2/3 and DZVEI differ from ZVEI-1 only in A–F or the grid).
 pub const SELCALL: [Selcall; 7] = [
     Selcall {
@@ -73,19 +79,13 @@ pub const SELCALL: [Selcall; 7] = [
     },
     Selcall {
         name: "CCIR",
-        tones: [
-            1981.0, 1124.0, 1197.0, 1275.0, 1358.0, 1446.0, 1540.0, 1640.0, 1747.0, 1860.0, 2400.0,
-            930.0, 2247.0, 991.0, 2110.0, 1055.0,
-        ],
+        tones: CCIR_TONES,
         tone_s: 0.100,
         decode: true,
     },
     Selcall {
         name: "CCIR2",
-        tones: [
-            1981.0, 1124.0, 1197.0, 1275.0, 1358.0, 1446.0, 1540.0, 1640.0, 1747.0, 1860.0, 2400.0,
-            930.0, 2247.0, 991.0, 2110.0, 1055.0,
-        ],
+        tones: CCIR_TONES,
         tone_s: 0.070,
         decode: true,
     },

@@ -170,9 +170,10 @@ impl FmTx {
             }
         }
         if self.pre_emphasis {
-            // The inverse of the receiver's one-pole de-emphasis, 0 dB at 1 kHz.
+            // The exact inverse of the receiver's one-pole de-emphasis y += a(x − y), scaled to
+            // 0 dB at 1 kHz: x = (y[n] − (1 − a)·y[n−1]) / a.
             if let Ok(d) = OnePole::new(750e-6, fs) {
-                let a = 1.0 - (-1.0 / (750e-6 * fs)).exp();
+                let a = d.alpha() as f64;
                 let g = d.gain_at(1000.0, fs);
                 let mut prev = 0.0;
                 for v in audio.iter_mut() {

@@ -2,7 +2,7 @@
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use linkscope::io::{Capture, OpenOptions, SampleFormat};
+use linkscope::io::{Capture, CaptureInfo, OpenOptions, SampleFormat};
 use linkscope::units;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -60,4 +60,39 @@ pub fn print_warnings(w: &[String], quiet: bool) {
             eprintln!("warning: {m}");
         }
     }
+}
+
+/// The channel to receive from a complex capture: its offset from the capture's centre and its
+/// RF frequency (when known). Without `-f` the capture itself must be the channel (at most
+/// `narrow_max_hz` wide). `what` names the channel in messages ("the channel", "the control
+/// channel").
+pub fn resolve_channel(
+    info: &CaptureInfo,
+    channel: Option<f64>,
+    bw: f64,
+    narrow_max_hz: f64,
+    what: &str,
+) -> anyhow::Result<(f64, Option<f64>)> {
+    let fs = info.sample_rate_hz;
+    let name = info.path.display();
+    let (offset, freq) = match (channel, info.center_freq_hz) {
+        (Some(f), Some(fc)) => (f - fc, Some(f)),
+        (Some(_), None) => anyhow::bail!(
+            "{name}: -f needs the capture's centre frequency (core:frequency or --freq)"
+        ),
+        (None, fc) if fs <= narrow_max_hz => (0.0, fc),
+        (None, _) => anyhow::bail!(
+            "{name}: a wideband capture ({:.3} MS/s): give {what} with -f FREQ",
+            fs / 1e6
+        ),
+    };
+    if offset.abs() + bw / 2.0 > fs / 2.0 {
+        anyhow::bail!(
+            "{name}: {what}{} ({offset:+.0} Hz from the centre, ±{:.2} kHz wide) is outside the capture's ±{:.0} Hz",
+            freq.map(|f| format!(" at {} MHz", units::mhz(f))).unwrap_or_default(),
+            bw / 2e3,
+            fs / 2.0
+        );
+    }
+    Ok((offset, freq))
 }

@@ -1,6 +1,6 @@
 //! `linkscope fm INPUT [-f FREQ]` — NBFM receiver and service-monitor measurements.
 
-use super::common::{print_warnings, progress, InputArgs};
+use super::common::{print_warnings, progress, resolve_channel, InputArgs};
 use anyhow::{bail, Context};
 use clap::Args;
 use linkscope::analog::rx::{FmConfig, FmReceiver, FmResults, DEFAULT_SQUELCH_DB};
@@ -74,32 +74,14 @@ pub fn run(a: FmArgs) -> anyhow::Result<()> {
         bail!("--bw: {} Hz; expected 12.5k or 25k", a.bw);
     }
     let fs = info.sample_rate_hz;
-    let (offset, chan_freq) = match (a.channel, info.center_freq_hz) {
-        (Some(f), Some(fc)) => (f - fc, Some(f)),
-        (Some(_), None) => {
-            bail!("{name}: -f needs the capture's centre frequency (core:frequency or --freq)")
-        }
-        (None, fc) if fs <= 4.0 * a.bw => (0.0, fc),
-        (None, _) => bail!(
-            "{name}: a wideband capture ({:.3} MS/s): give the channel with -f FREQ",
-            fs / 1e6
-        ),
-    };
-    if offset.abs() + a.bw / 2.0 > fs / 2.0 {
-        bail!(
-            "{name}: the channel at {} MHz ({:+.0} Hz from the centre, ±{:.1} kHz wide) is outside the capture's ±{:.0} Hz",
-            chan_freq.map(mhz).unwrap_or_default(),
-            offset,
-            a.bw / 2e3,
-            fs / 2.0
-        );
-    }
+    let (offset, chan_freq) = resolve_channel(&info, a.channel, a.bw, 4.0 * a.bw, "the channel")?;
     let mut cfg = FmConfig::new(fs, offset, a.bw);
     cfg.deemphasis = !a.no_deemph;
     cfg.squelch_cnr_db = a.squelch.unwrap_or(DEFAULT_SQUELCH_DB);
     cfg.audio_rate_hz = a.audio_rate;
     cfg.audio_out = a.audio.is_some();
     cfg.every_s = a.every;
+    cfg.keep_trace = a.png.is_some();
     let mut rx = FmReceiver::new(cfg).with_context(|| name.clone())?;
     let clip = info.format.clip_level();
     let mut levels = LevelStats::default();

@@ -283,38 +283,28 @@ fn mpt(a: MptArgs) -> anyhow::Result<()> {
         ..Default::default()
     };
     let x = ffsk_iq(&bits, &ch);
-    let mut extra = Map::new();
-    extra.insert(
-        "linkscope:truth".into(),
-        json!({
-            "system": "MPT 1327 forward control channel",
-            "sys": format!("{:04X}", a.sys),
-            "slots": a.slots,
-            "codewords_hex": mix.iter().map(|c| format!("{c:016X}")).collect::<Vec<_>>(),
-            "deviation_hz": a.deviation,
-            "cfo_hz": a.cfo,
-            "cnr_db_in_12k5": a.cnr,
-            "channel_offset_hz": a.offset,
-        }),
+    let truth = json!({
+        "system": "MPT 1327 forward control channel",
+        "sys": format!("{:04X}", a.sys),
+        "slots": a.slots,
+        "codewords_hex": mix.iter().map(|c| format!("{c:016X}")).collect::<Vec<_>>(),
+        "deviation_hz": a.deviation,
+        "cfo_hz": a.cfo,
+        "cnr_db_in_12k5": a.cnr,
+        "channel_offset_hz": a.offset,
+    });
+    let header = simulated_header(
+        a.format,
+        a.rate,
+        a.freq,
+        a.datetime,
+        format!(
+            "MPT 1327 control channel SYS {:04X} (linkscope gen mpt)",
+            a.sys
+        ),
+        truth,
     );
-    let mut w = SigmfWriter::create(
-        &a.out,
-        SigmfHeader {
-            format: a.format,
-            sample_rate_hz: a.rate,
-            center_freq_hz: Some(a.freq),
-            datetime: Some(a.datetime),
-            description: Some(format!(
-                "MPT 1327 control channel SYS {:04X} (linkscope gen mpt)",
-                a.sys
-            )),
-            hw: Some("simulation".into()),
-            extra_global: extra,
-        },
-    )
-    .with_context(|| a.out.display().to_string())?;
-    w.write(&x).with_context(|| a.out.display().to_string())?;
-    w.finish().with_context(|| a.out.display().to_string())?;
+    write_capture(&a.out, header, &x)?;
     eprintln!(
         "wrote {}.sigmf-meta/.sigmf-data: {} slots, {:.2} s",
         a.out.display(),
@@ -401,48 +391,73 @@ fn fm(a: FmGenArgs) -> anyhow::Result<()> {
         });
     }
     let x = tx.iq();
-    let mut extra = Map::new();
-    extra.insert(
-        "linkscope:truth".into(),
-        json!({
-            "system": "NBFM (linkscope gen fm)",
-            "carrier_offset_hz": a.offset,
-            "cfo_hz": a.cfo,
-            "keyed_interval_s": [tx.keyed_s.0, tx.keyed_s.1],
-            "level_dbfs": a.level,
-            "tone_hz": a.tone,
-            "tone_peak_deviation_hz": a.tone.map(|_| a.tone_dev),
-            "pre_emphasis_us": if a.pre_emphasis { Some(750) } else { None },
-            "ctcss_hz": a.ctcss,
-            "ctcss_peak_deviation_hz": a.ctcss.map(|_| a.ctcss_dev),
-            "reverse_burst_deg": a.reverse_burst,
-            "dcs_code": a.dcs,
-            "dcs_inverted": a.dcs.as_ref().map(|_| a.dcs_inverted),
-            "dtmf": a.dtmf,
-            "selcall": a.selcall,
-            "cnr_db_in_12k5": a.cnr,
-            "seed": a.seed,
-        }),
+    let truth = json!({
+        "system": "NBFM (linkscope gen fm)",
+        "carrier_offset_hz": a.offset,
+        "cfo_hz": a.cfo,
+        "keyed_interval_s": [tx.keyed_s.0, tx.keyed_s.1],
+        "level_dbfs": a.level,
+        "tone_hz": a.tone,
+        "tone_peak_deviation_hz": a.tone.map(|_| a.tone_dev),
+        "pre_emphasis_us": if a.pre_emphasis { Some(750) } else { None },
+        "ctcss_hz": a.ctcss,
+        "ctcss_peak_deviation_hz": a.ctcss.map(|_| a.ctcss_dev),
+        "reverse_burst_deg": a.reverse_burst,
+        "dcs_code": a.dcs,
+        "dcs_inverted": a.dcs.as_ref().map(|_| a.dcs_inverted),
+        "dtmf": a.dtmf,
+        "selcall": a.selcall,
+        "cnr_db_in_12k5": a.cnr,
+        "seed": a.seed,
+    });
+    let header = simulated_header(
+        a.format,
+        a.rate,
+        a.freq,
+        a.datetime,
+        "NBFM channel (linkscope gen fm)".into(),
+        truth,
     );
-    let mut w = SigmfWriter::create(
-        &a.out,
-        SigmfHeader {
-            format: a.format,
-            sample_rate_hz: a.rate,
-            center_freq_hz: Some(a.freq),
-            datetime: Some(a.datetime),
-            description: Some("NBFM channel (linkscope gen fm)".into()),
-            hw: Some("simulation".into()),
-            extra_global: extra,
-        },
-    )
-    .with_context(|| a.out.display().to_string())?;
-    w.write(&x).with_context(|| a.out.display().to_string())?;
-    w.finish().with_context(|| a.out.display().to_string())?;
+    write_capture(&a.out, header, &x)?;
     eprintln!(
         "wrote {}.sigmf-meta/.sigmf-data: {:.2} s",
         a.out.display(),
         a.duration
     );
+    Ok(())
+}
+
+/// The header of a simulated capture, its truth under `linkscope:truth`.
+fn simulated_header(
+    format: SampleFormat,
+    rate: f64,
+    freq: f64,
+    datetime: DateTime<Utc>,
+    description: String,
+    truth: serde_json::Value,
+) -> SigmfHeader {
+    let mut extra = Map::new();
+    extra.insert("linkscope:truth".into(), truth);
+    SigmfHeader {
+        format,
+        sample_rate_hz: rate,
+        center_freq_hz: Some(freq),
+        datetime: Some(datetime),
+        description: Some(description),
+        hw: Some("simulation".into()),
+        extra_global: extra,
+    }
+}
+
+/// Write `x` as the SigMF pair `out.sigmf-*`.
+fn write_capture(
+    out: &std::path::Path,
+    header: SigmfHeader,
+    x: &[Complex32],
+) -> anyhow::Result<()> {
+    let ctx = || out.display().to_string();
+    let mut w = SigmfWriter::create(out, header).with_context(ctx)?;
+    w.write(x).with_context(ctx)?;
+    w.finish().with_context(ctx)?;
     Ok(())
 }

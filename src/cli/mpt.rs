@@ -1,6 +1,6 @@
 //! `linkscope mpt INPUT [-f FREQ]` — MPT 1327 control-channel decoder and monitor.
 
-use super::common::{print_warnings, progress, InputArgs};
+use super::common::{print_warnings, progress, resolve_channel, InputArgs};
 use anyhow::Context;
 use clap::Args;
 use linkscope::dsp::Complex32;
@@ -40,27 +40,7 @@ pub fn run(a: MptArgs) -> anyhow::Result<()> {
     let info = cap.info.clone();
     let fs = info.sample_rate_hz;
     let input = if info.format.is_complex() {
-        let offset = match (a.channel, info.center_freq_hz) {
-            (Some(f), Some(fc)) => f - fc,
-            (Some(_), None) => anyhow::bail!(
-                "{}: -f needs the capture's centre frequency (core:frequency or --freq)",
-                info.path.display()
-            ),
-            (None, _) if fs > 100e3 => anyhow::bail!(
-                "{}: a wideband capture ({:.3} MS/s): give the control channel with -f FREQ",
-                info.path.display(),
-                fs / 1e6
-            ),
-            (None, _) => 0.0,
-        };
-        if offset.abs() + a.bw / 2.0 > fs / 2.0 {
-            anyhow::bail!(
-                "{}: channel at {:+.0} Hz from the centre is outside the capture's ±{:.0} Hz",
-                info.path.display(),
-                offset,
-                fs / 2.0
-            );
-        }
+        let (offset, _) = resolve_channel(&info, a.channel, a.bw, 100e3, "the control channel")?;
         RxInput::Iq {
             fs,
             offset_hz: offset,
