@@ -45,6 +45,52 @@ fn factor(d: usize) -> Vec<usize> {
     f
 }
 
+/// The shortest cascade of `k`-sample moving averages (2 to 5 of them) with ≥ 70 dB in every
+/// band m·fs_next ± stopband (m ≥ 1, below fs/2) and ≤ 0.1 dB droop at the pass-band edge.
+fn boxcar_cascade(k: usize, fs: f64, fs_next: f64, pass: f64, stop: f64) -> Option<Vec<f32>> {
+    if k < 3 {
+        return None;
+    }
+    // |H(f)| of one moving average.
+    let one = |f: f64| {
+        let x = std::f64::consts::PI * f / fs;
+        if x.abs() < 1e-12 {
+            1.0
+        } else {
+            ((k as f64 * x).sin() / (k as f64 * x.sin())).abs()
+        }
+    };
+    let worst_alias = {
+        let mut w: f64 = 0.0;
+        let mut m = 1.0;
+        while m * fs_next - stop < fs / 2.0 {
+            for i in 0..=32 {
+                let f = m * fs_next - stop + 2.0 * stop * i as f64 / 32.0;
+                if f <= fs / 2.0 {
+                    w = w.max(one(f));
+                }
+            }
+            m += 1.0;
+        }
+        w
+    };
+    let n = (2..=5).find(|&n| {
+        worst_alias.powi(n) <= 10f64.powf(-70.0 / 20.0)
+            && one(pass).powi(n) >= 10f64.powf(-0.1 / 20.0)
+    })?;
+    let mut h = vec![1.0f64];
+    for _ in 0..n {
+        let mut next = vec![0.0; h.len() + k - 1];
+        for (i, &v) in h.iter().enumerate() {
+            for t in next[i..i + k].iter_mut() {
+                *t += v / k as f64;
+            }
+        }
+        h = next;
+    }
+    Some(h.into_iter().map(|v| v as f32).collect())
+}
+
 impl Ddc {
     /// Select the channel at `offset_hz` from the centre of a stream at `fs_in`, keeping
     /// ±`passband_hz` flat (< 0.1 dB) and rejecting beyond ±`stopband_hz` by 70 dB at the output
@@ -101,7 +147,17 @@ impl Ddc {
             } else {
                 fs_next - stopband_hz
             };
-            let taps = lowpass_spec(passband_hz / fs, stop.min(fs / 2.0) / fs, 70.0)?;
+            let kaiser = lowpass_spec(passband_hz / fs, stop.min(fs / 2.0) / fs, 70.0)?;
+            let taps = if last {
+                kaiser
+            } else {
+                // An early stage only has to null the bands that fold onto ±stopband: a
+                // cascade of k-sample moving averages has its zeros exactly there and is
+                // shorter than the Kaiser design when k is large.
+                boxcar_cascade(k, fs, fs_next, passband_hz, stopband_hz)
+                    .filter(|b| b.len() < kaiser.len())
+                    .unwrap_or(kaiser)
+            };
             delay_in += (taps.len() - 1) as f64 / 2.0 * rate_div;
             rate_div *= k as f64;
             stages.push(DecimatingFir::new(&taps, k)?);

@@ -105,6 +105,7 @@ pub struct RealFir {
     /// Each sample written twice so the newest `taps` samples are contiguous.
     ring: Vec<f32>,
     pos: usize,
+    k: Kernels,
 }
 
 impl RealFir {
@@ -117,6 +118,7 @@ impl RealFir {
             rev: taps.iter().rev().copied().collect(),
             ring: vec![0.0; 2 * taps.len()],
             pos: 0,
+            k: Kernels::detect(),
         })
     }
 
@@ -127,7 +129,7 @@ impl RealFir {
             self.ring[self.pos] = *v;
             self.ring[self.pos + n] = *v;
             self.pos = (self.pos + 1) % n;
-            *v = crate::resample::dot_f32(&self.ring[self.pos..self.pos + n], &self.rev);
+            *v = (self.k.dot_f32)(&self.ring[self.pos..self.pos + n], &self.rev);
         }
     }
 }

@@ -1,8 +1,9 @@
 //! Numerically controlled oscillator and frequency shifting.
 //!
-//! The phase is kept in `f64`. Samples are processed in blocks of 256: the oscillator inside a
-//! block is a table e^{j2πfk} (k < 256, computed once in `f64`) times the block's exact starting
-//! phasor, so there is no recurrence (the loop vectorises) and no drift over any length.
+//! The phase is kept in `f64`. Samples are processed in blocks of 1024: the oscillator inside a
+//! block is a table e^{j2πfk} (k < 1024, computed once in `f64`) times the block's exact starting
+//! phasor, so there is no recurrence (the loop vectorises) and no drift over any length. The
+//! table product and the shift are one pass (`Kernels::mix_cf32`).
 
 use crate::Complex32;
 
@@ -14,11 +15,12 @@ pub struct Mixer {
     /// Current phase, cycles in [0, 1).
     phase: f64,
     table: Vec<Complex32>,
+    /// Scratch for the in-place form.
     osc: Vec<Complex32>,
     k: crate::simd::Kernels,
 }
 
-const BLOCK: usize = 256;
+const BLOCK: usize = 1024;
 
 impl Mixer {
     /// Shift by `freq` cycles per sample (negative moves the spectrum down).
@@ -46,28 +48,34 @@ impl Mixer {
     /// Multiply `x` in place by the oscillator. Never allocates.
     pub fn process_inplace(&mut self, x: &mut [Complex32]) {
         for block in x.chunks_mut(BLOCK) {
-            self.next_block(block.len());
-            (self.k.mul_inplace_cf32)(block, &self.osc[..block.len()]);
+            let n = block.len();
+            self.osc[..n].copy_from_slice(block);
+            let ph = self.next_phasor(n);
+            (self.k.mix_cf32)(&self.osc[..n], &self.table[..n], ph, block);
         }
     }
 
-    /// Fill `osc` with the oscillator for the next `len` (≤ BLOCK) samples and advance.
-    fn next_block(&mut self, len: usize) {
+    /// The phasor at the start of the next `len` (≤ BLOCK) samples; advances the phase.
+    fn next_phasor(&mut self, len: usize) -> Complex32 {
         let (s, c) = (2.0 * std::f64::consts::PI * self.phase).sin_cos();
-        self.osc.fill(Complex32::new(c as f32, s as f32));
-        (self.k.mul_inplace_cf32)(&mut self.osc, &self.table);
-        self.phase = (self.phase + self.freq * len as f64).rem_euclid(1.0);
+        // Wrap to [0, 1) without a libm call (the step is < 1 cycle per sample × BLOCK).
+        let p = self.phase + self.freq * len as f64;
+        self.phase = p - (p as i64) as f64;
+        if self.phase < 0.0 {
+            self.phase += 1.0;
+        }
+        Complex32::new(c as f32, s as f32)
     }
 
-    /// out = x · oscillator (equal lengths). Never allocates.
+    /// out = x · oscillator (equal lengths), one pass. Never allocates.
     ///
     /// # Panics
     /// If the lengths differ.
     pub fn process(&mut self, x: &[Complex32], out: &mut [Complex32]) {
         assert_eq!(x.len(), out.len());
         for (xb, ob) in x.chunks(BLOCK).zip(out.chunks_mut(BLOCK)) {
-            self.next_block(xb.len());
-            (self.k.mul_cf32)(xb, &self.osc[..xb.len()], ob);
+            let ph = self.next_phasor(xb.len());
+            (self.k.mix_cf32)(xb, &self.table[..xb.len()], ph, ob);
         }
     }
 

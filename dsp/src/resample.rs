@@ -18,6 +18,7 @@ pub struct Resampler {
     t: f64,
     buf: Vec<f32>,
     delay_s: f64,
+    k: crate::simd::Kernels,
 }
 
 impl std::fmt::Debug for Resampler {
@@ -27,25 +28,6 @@ impl std::fmt::Debug for Resampler {
             .field("step", &self.step)
             .finish()
     }
-}
-
-/// Σ a[i]·b[i] with eight partial sums (vectorised by the compiler).
-#[inline]
-pub fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let ca = a.chunks_exact(8);
-    let cb = b.chunks_exact(8);
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for k in 0..8 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    let mut s: f32 = acc.iter().sum();
-    for (x, y) in ra.iter().zip(rb) {
-        s += x * y;
-    }
-    s
 }
 
 impl Resampler {
@@ -86,6 +68,7 @@ impl Resampler {
             t: 0.0,
             buf: vec![0.0; len + CHUNK],
             delay_s,
+            k: crate::simd::Kernels::detect(),
         })
     }
 
@@ -117,9 +100,9 @@ impl Resampler {
             let last = (chunk.len() - 1) as f64;
             while self.t <= last {
                 // t > −1 (the previous chunk ended past its last sample), so n ≥ −1.
-                let nf = self.t.floor();
-                let mut q = ((self.t - nf) * PHASES as f64).round() as usize;
-                let mut n = nf as i64;
+                // floor and round by integer casts (t > −1; no libm calls in the loop).
+                let mut n = (self.t + 1.0) as i64 - 1;
+                let mut q = ((self.t - n as f64) * PHASES as f64 + 0.5) as usize;
                 if q == PHASES {
                     q = 0;
                     n += 1;
@@ -130,7 +113,7 @@ impl Resampler {
                 }
                 let start = (n + 1) as usize;
                 let row = &self.bank[q * self.len..(q + 1) * self.len];
-                out[produced] = dot_f32(&self.buf[start..start + self.len], row);
+                out[produced] = (self.k.dot_f32)(&self.buf[start..start + self.len], row);
                 produced += 1;
                 self.t += self.step;
             }

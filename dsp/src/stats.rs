@@ -31,37 +31,12 @@ pub struct LevelStats {
 impl LevelStats {
     /// Add a block; `clip_level` is the normalised component magnitude that counts as clipped.
     pub fn add(&mut self, x: &[Complex32], clip_level: f32) {
-        let lim = clip_level - 1e-6;
-        // Eight independent lanes in f32 (summed to f64 per call) so the loop vectorises;
-        // callers pass blocks of a few thousand samples, where f32 partial sums keep ~1e-5.
-        let mut sum = [0.0f32; 8];
-        let mut peak = [0.0f32; 8];
-        let mut clipped = [0u32; 8];
-        let flat: &[f32] = bytemuck_cast(x);
-        let mut chunks = flat.chunks_exact(16);
-        for c in chunks.by_ref() {
-            let c: &[f32; 16] = c.try_into().unwrap_or(&[0.0; 16]);
-            for k in 0..8 {
-                let (re, im) = (c[2 * k], c[2 * k + 1]);
-                let p = re * re + im * im;
-                sum[k] += p;
-                peak[k] = if p > peak[k] { p } else { peak[k] };
-                clipped[k] += (re.abs() >= lim) as u32 + (im.abs() >= lim) as u32;
-            }
-        }
-        let mut total: f64 = sum.iter().map(|&v| v as f64).sum();
-        let mut pk = peak.iter().fold(self.peak_power as f32, |a, &b| a.max(b)) as f64;
-        let mut cl: u64 = clipped.iter().map(|&v| v as u64).sum();
-        for c in chunks.remainder().chunks_exact(2) {
-            let p = (c[0] * c[0] + c[1] * c[1]) as f64;
-            total += p;
-            pk = pk.max(p);
-            cl += (c[0].abs() >= lim) as u64 + (c[1].abs() >= lim) as u64;
-        }
+        let (sum, peak, clipped) =
+            (crate::simd::Kernels::detect().level_cf32)(x, clip_level - 1e-6);
         self.samples += x.len() as u64;
-        self.sum_power += total;
-        self.peak_power = pk.max(self.peak_power);
-        self.clipped_components += cl;
+        self.sum_power += sum;
+        self.peak_power = self.peak_power.max(peak as f64);
+        self.clipped_components += clipped;
     }
 
     /// Add a block of real samples (the imaginary part is absent, so it is not counted).
@@ -85,13 +60,6 @@ impl LevelStats {
     pub fn peak_dbfs(&self) -> f64 {
         db10(self.peak_power)
     }
-}
-
-/// View complex samples as interleaved floats (Complex32 is `repr(C)` {re, im}).
-fn bytemuck_cast(x: &[Complex32]) -> &[f32] {
-    // SAFETY: num_complex::Complex<f32> is #[repr(C)] with two f32 fields, so a slice of n
-    // of them is 2n contiguous, aligned f32 values.
-    unsafe { std::slice::from_raw_parts(x.as_ptr() as *const f32, 2 * x.len()) }
 }
 
 #[cfg(test)]

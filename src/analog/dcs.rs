@@ -142,13 +142,18 @@ pub fn word(code: u16) -> u32 {
         }
         v
     };
-    // W(x) = D(x) + x¹²·P(x) ≡ 0: the 11-bit P with x¹²·P ≡ D (mod g). Found by search over
-    // the 2048 candidates, once per code at start-up: slow but plainly right.
+    // W(x) = D(x) + x¹²·P(x) ≡ 0 mod g: P = x⁻¹²·D mod g. x⁻¹² is found once by search (the
+    // 11-bit q with x¹²·q ≡ 1); the product is a carry-less multiply reduced mod g.
+    static X_INV12: OnceLock<u32> = OnceLock::new();
+    let q = *X_INV12.get_or_init(|| (1..(1u32 << 11)).find(|&q| modg(q << 12) == 1).unwrap_or(0));
     let r = modg(data);
-    (0..(1u32 << 11))
-        .find(|&p| modg(p << 12) == r)
-        .map(|p| data | (p << 12))
-        .unwrap_or(0)
+    let mut prod = 0u32;
+    for i in 0..11 {
+        if q & (1 << i) != 0 {
+            prod ^= r << i;
+        }
+    }
+    data | (modg(prod) << 12)
 }
 
 fn rotate(w: u32, k: u32) -> u32 {

@@ -2,7 +2,7 @@
 //! and in-band signalling decoders, service-monitor measurements and a transmitter model.
 //!
 //! ```text
-//! IQ ─► Ddc (channel at ~1.92 × channel spacing) ─► FM discriminator (Hz) ─┬─► deviation, carrier error,
+//! IQ ─► Ddc (channel at ~1.28 × channel spacing) ─► FM discriminator (Hz) ─┬─► deviation, carrier error,
 //!                                                                         │   noise squelch (3.5–5.3 kHz noise → CNR)
 //!                                                                         ├─► sub-audio ÷12 (LPF 260 Hz) ─► CTCSS, DCS
 //!                                                                         └─► de-emphasis ─► audio analyser (SINAD, tone, O.41)

@@ -120,6 +120,8 @@ pub struct FmResults {
     pub duration_s: f64,
     /// Share of the input with the squelch open, %.
     pub squelch_open_pct: f64,
+    /// The channel held exactly zero throughout (an all-zero input).
+    pub silent: bool,
     /// Squelch-open intervals (start, end), s.
     pub keyed: Vec<(f64, f64)>,
     /// RF level, dBFS.
@@ -280,7 +282,7 @@ impl FmReceiver {
                 reason: format!("{bw} Hz; expected 12.5 kHz or 25 kHz"),
             });
         }
-        let target = 1.92 * bw;
+        let target = 1.28 * bw;
         if cfg.fs < target {
             return Err(DspError::InvalidParameter {
                 name: "sample rate",
@@ -302,7 +304,7 @@ impl FmReceiver {
         // ∫ f²·|H(f − fc)|² df over the filter's band: the expected power of frequency noise of
         // density f² (per unit density).
         let mut noise_k = 0.0;
-        let df = 5.0;
+        let df = 25.0;
         let mut f = -2.0 * half;
         while f <= 2.0 * half {
             let h = response(&taps, f / fs_ch);
@@ -614,6 +616,7 @@ impl Chain {
             } else {
                 0.0
             },
+            silent: self.acc.n_all > 0 && self.acc.p_all == 0.0,
             keyed: self.keyed,
             power_dbfs: self.acc.power_dbfs(),
             cnr_db: self.acc.cnr_median(),

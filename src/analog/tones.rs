@@ -139,7 +139,7 @@ pub struct SelcallSeq {
 }
 
 const BLOCK_S: f64 = 0.020;
-const HOP_S: f64 = 0.005;
+const HOP_S: f64 = 0.010;
 const PURITY: f32 = 0.6;
 const DOMINANCE: f32 = 4.0;
 

@@ -4,7 +4,7 @@ use super::common::{print_warnings, progress, resolve_channel, InputArgs};
 use anyhow::{bail, Context};
 use clap::Args;
 use linkscope::analog::rx::{FmConfig, FmReceiver, FmResults, DEFAULT_SQUELCH_DB};
-use linkscope::dsp::stats::LevelStats;
+use linkscope::dsp::simd::Kernels;
 use linkscope::dsp::Complex32;
 use linkscope::io::atomic::AtomicFile;
 use linkscope::units::{self, mhz};
@@ -84,7 +84,9 @@ pub fn run(a: FmArgs) -> anyhow::Result<()> {
     cfg.keep_trace = a.png.is_some();
     let mut rx = FmReceiver::new(cfg).with_context(|| name.clone())?;
     let clip = info.format.clip_level();
-    let mut levels = LevelStats::default();
+    let kernels = Kernels::detect();
+    let mut clipped = 0u64;
+    let mut samples = 0u64;
     let pb = progress(info.num_samples, a.quiet);
     let mut buf = vec![Complex32::default(); 1 << 13];
     let mut audio: Vec<f32> = Vec::new();
@@ -111,7 +113,8 @@ pub fn run(a: FmArgs) -> anyhow::Result<()> {
         if n == 0 {
             break;
         }
-        levels.add(&buf[..n], clip);
+        clipped += (kernels.count_clipped_cf32)(&buf[..n], clip - 1e-6);
+        samples += n as u64;
         rx.process(&buf[..n], &mut audio);
         if let Some((_, w)) = wav.as_mut() {
             for &v in &audio {
@@ -141,10 +144,9 @@ pub fn run(a: FmArgs) -> anyhow::Result<()> {
     }
     let duration = info.duration_s();
     let res = rx.finish(duration);
-    let components = 2 * levels.samples.max(1);
-    let clipped_pct = 100.0 * levels.clipped_components as f64 / components as f64;
+    let clipped_pct = 100.0 * clipped as f64 / (2 * samples.max(1)) as f64;
     let mut warnings = info.warnings.clone();
-    if levels.samples > 0 && levels.sum_power == 0.0 {
+    if res.silent {
         warnings.push(format!(
             "{name}: the input is silent (all samples zero): nothing to measure"
         ));

@@ -336,3 +336,177 @@ unsafe fn fm_disc_impl(x: &[Complex32], prev: Complex32, out: &mut [f32], scale:
         super::scalar::fm_disc_cf32(&x[i..n], x[i - 1], &mut out[i..n], scale);
     }
 }
+
+/// out[i] = x[i]·(table[i]·ph), four samples per step, one pass.
+pub fn mix_cf32(x: &[Complex32], table: &[Complex32], ph: Complex32, out: &mut [Complex32]) {
+    // SAFETY: only reachable when AVX2 and FMA were detected.
+    unsafe { mix_impl(x, table, ph, out) }
+}
+
+#[target_feature(enable = "avx2,fma")]
+unsafe fn mix_impl(x: &[Complex32], table: &[Complex32], ph: Complex32, out: &mut [Complex32]) {
+    let n = x.len().min(table.len()).min(out.len());
+    let xp = x.as_ptr() as *const f32;
+    let tp = table.as_ptr() as *const f32;
+    let op = out.as_mut_ptr() as *mut f32;
+    let (pr, pi) = (_mm256_set1_ps(ph.re), _mm256_set1_ps(ph.im));
+    // o = t·ph, then x·o: two complex products, no intermediate store.
+    let step = |t: __m256, a: __m256| {
+        let o = _mm256_fmaddsub_ps(t, pr, _mm256_mul_ps(_mm256_permute_ps(t, 0b1011_0001), pi));
+        _mm256_fmaddsub_ps(
+            a,
+            _mm256_moveldup_ps(o),
+            _mm256_mul_ps(_mm256_permute_ps(a, 0b1011_0001), _mm256_movehdup_ps(o)),
+        )
+    };
+    let mut i = 0;
+    while i + 8 <= n {
+        let r0 = step(
+            _mm256_loadu_ps(tp.add(2 * i)),
+            _mm256_loadu_ps(xp.add(2 * i)),
+        );
+        let r1 = step(
+            _mm256_loadu_ps(tp.add(2 * i + 8)),
+            _mm256_loadu_ps(xp.add(2 * i + 8)),
+        );
+        _mm256_storeu_ps(op.add(2 * i), r0);
+        _mm256_storeu_ps(op.add(2 * i + 8), r1);
+        i += 8;
+    }
+    if i < n {
+        super::scalar::mix_cf32(&x[i..n], &table[i..n], ph, &mut out[i..n]);
+    }
+}
+
+/// Level statistics, eight components per step (see [`super::scalar::level_cf32`]).
+pub fn level_cf32(x: &[Complex32], lim: f32) -> (f64, f32, u64) {
+    // SAFETY: only reachable when AVX2 and FMA were detected.
+    unsafe { level_impl(x, lim) }
+}
+
+#[target_feature(enable = "avx2,fma")]
+unsafe fn level_impl(x: &[Complex32], lim: f32) -> (f64, f32, u64) {
+    let n = x.len();
+    let xp = x.as_ptr() as *const f32;
+    let sign = _mm256_set1_ps(-0.0);
+    let vlim = _mm256_set1_ps(lim);
+    let mut sum0 = _mm256_setzero_ps();
+    let mut sum1 = _mm256_setzero_ps();
+    let mut peak = _mm256_setzero_ps();
+    let mut clip = _mm256_setzero_si256();
+    let mut total = 0.0f64;
+    let mut i = 0;
+    // f32 partial sums are flushed to f64 every 4096 samples.
+    while i + 8 <= n {
+        let end = (i + 4096).min(n - n % 8);
+        while i + 8 <= end {
+            let a = _mm256_loadu_ps(xp.add(2 * i));
+            let b = _mm256_loadu_ps(xp.add(2 * i + 8));
+            let sa = _mm256_mul_ps(a, a);
+            let sb = _mm256_mul_ps(b, b);
+            sum0 = _mm256_add_ps(sum0, sa);
+            sum1 = _mm256_add_ps(sum1, sb);
+            // |x|² of each sample in both lanes of its pair.
+            let pa = _mm256_add_ps(sa, _mm256_permute_ps(sa, 0b1011_0001));
+            let pb = _mm256_add_ps(sb, _mm256_permute_ps(sb, 0b1011_0001));
+            peak = _mm256_max_ps(peak, _mm256_max_ps(pa, pb));
+            let ca = _mm256_cmp_ps(_mm256_andnot_ps(sign, a), vlim, _CMP_GE_OQ);
+            let cb = _mm256_cmp_ps(_mm256_andnot_ps(sign, b), vlim, _CMP_GE_OQ);
+            // A true compare is all ones (−1): subtracting counts it.
+            clip = _mm256_sub_epi32(clip, _mm256_castps_si256(ca));
+            clip = _mm256_sub_epi32(clip, _mm256_castps_si256(cb));
+            i += 8;
+        }
+        let mut lanes = [0.0f32; 8];
+        _mm256_storeu_ps(lanes.as_mut_ptr(), _mm256_add_ps(sum0, sum1));
+        total += lanes.iter().map(|&v| v as f64).sum::<f64>();
+        sum0 = _mm256_setzero_ps();
+        sum1 = _mm256_setzero_ps();
+    }
+    let mut pl = [0.0f32; 8];
+    _mm256_storeu_ps(pl.as_mut_ptr(), peak);
+    let mut cl = [0i32; 8];
+    _mm256_storeu_si256(cl.as_mut_ptr() as *mut __m256i, clip);
+    let (ts, tp, tc) = super::scalar::level_cf32(&x[i..], lim);
+    (
+        total + ts,
+        pl.iter().fold(tp, |m, &v| m.max(v)),
+        cl.iter().map(|&v| v as u32 as u64).sum::<u64>() + tc,
+    )
+}
+
+/// Σ a[i]·b[i], real, 16 per step in two accumulators.
+pub fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
+    // SAFETY: only reachable when AVX2 and FMA were detected.
+    unsafe { dot_f32_impl(a, b) }
+}
+
+#[target_feature(enable = "avx2,fma")]
+unsafe fn dot_f32_impl(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    let (ap, bp) = (a.as_ptr(), b.as_ptr());
+    let mut acc0 = _mm256_setzero_ps();
+    let mut acc1 = _mm256_setzero_ps();
+    let mut i = 0;
+    while i + 16 <= n {
+        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(ap.add(i)), _mm256_loadu_ps(bp.add(i)), acc0);
+        acc1 = _mm256_fmadd_ps(
+            _mm256_loadu_ps(ap.add(i + 8)),
+            _mm256_loadu_ps(bp.add(i + 8)),
+            acc1,
+        );
+        i += 16;
+    }
+    if i + 8 <= n {
+        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(ap.add(i)), _mm256_loadu_ps(bp.add(i)), acc0);
+        i += 8;
+    }
+    let acc = _mm256_add_ps(acc0, acc1);
+    let hi = _mm256_extractf128_ps(acc, 1);
+    let lo = _mm256_castps256_ps128(acc);
+    let s4 = _mm_add_ps(lo, hi);
+    let s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+    let s1 = _mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1));
+    let mut s = _mm_cvtss_f32(s1);
+    while i < n {
+        s += a[i] * b[i];
+        i += 1;
+    }
+    s
+}
+
+/// Components with magnitude ≥ `lim`, sixteen per step.
+pub fn count_clipped_cf32(x: &[Complex32], lim: f32) -> u64 {
+    // SAFETY: only reachable when AVX2 and FMA were detected.
+    unsafe { clip_impl(x, lim) }
+}
+
+#[target_feature(enable = "avx2,fma")]
+unsafe fn clip_impl(x: &[Complex32], lim: f32) -> u64 {
+    let n = 2 * x.len();
+    let xp = x.as_ptr() as *const f32;
+    let sign = _mm256_set1_ps(-0.0);
+    let vlim = _mm256_set1_ps(lim);
+    let mut acc = _mm256_setzero_si256();
+    let mut i = 0;
+    while i + 16 <= n {
+        let a = _mm256_cmp_ps(
+            _mm256_andnot_ps(sign, _mm256_loadu_ps(xp.add(i))),
+            vlim,
+            _CMP_GE_OQ,
+        );
+        let b = _mm256_cmp_ps(
+            _mm256_andnot_ps(sign, _mm256_loadu_ps(xp.add(i + 8))),
+            vlim,
+            _CMP_GE_OQ,
+        );
+        // A true compare is all ones (−1): subtracting counts it (lanes hold < 2³¹ per call).
+        acc = _mm256_sub_epi32(acc, _mm256_castps_si256(a));
+        acc = _mm256_sub_epi32(acc, _mm256_castps_si256(b));
+        i += 16;
+    }
+    let mut lanes = [0u32; 8];
+    _mm256_storeu_si256(lanes.as_mut_ptr() as *mut __m256i, acc);
+    lanes.iter().map(|&v| v as u64).sum::<u64>()
+        + super::scalar::count_clipped_cf32(&x[i / 2..], lim)
+}

@@ -120,6 +120,14 @@ pub struct Kernels {
     /// FM discriminator: out[i] = atan2(x[i]·conj(x[i−1]))·scale, x[−1] = prev; the fast
     /// arctangent of [`scalar::atan2_approx`] (|error| ≤ 2.5e-6 rad).
     pub fm_disc_cf32: fn(&[Complex32], Complex32, &mut [f32], f32),
+    /// Frequency shift: out[i] = x[i]·(table[i]·ph) (equal lengths).
+    pub mix_cf32: fn(&[Complex32], &[Complex32], Complex32, &mut [Complex32]),
+    /// Block level statistics: (Σ|x|², max |x|², components at or beyond the limit).
+    pub level_cf32: fn(&[Complex32], f32) -> (f64, f32, u64),
+    /// Components (re or im) at or beyond the limit (ADC clipping).
+    pub count_clipped_cf32: fn(&[Complex32], f32) -> u64,
+    /// Σ a[i]·b[i], real (equal lengths; audio FIRs and resamplers).
+    pub dot_f32: fn(&[f32], &[f32]) -> f32,
 }
 
 impl std::fmt::Debug for Kernels {
@@ -147,6 +155,10 @@ impl Kernels {
             conv_cu8_cf32: scalar::conv_cu8_cf32,
             conv_ci16_cf32: scalar::conv_ci16_cf32,
             fm_disc_cf32: scalar::fm_disc_cf32,
+            mix_cf32: scalar::mix_cf32,
+            level_cf32: scalar::level_cf32,
+            dot_f32: scalar::dot_f32,
+            count_clipped_cf32: scalar::count_clipped_cf32,
         };
         if !path.supported() {
             return scalar;
@@ -164,6 +176,10 @@ impl Kernels {
                 conv_cu8_cf32: avx2::conv_cu8_cf32,
                 conv_ci16_cf32: avx2::conv_ci16_cf32,
                 fm_disc_cf32: avx2::fm_disc_cf32,
+                mix_cf32: avx2::mix_cf32,
+                level_cf32: avx2::level_cf32,
+                dot_f32: avx2::dot_f32,
+                count_clipped_cf32: avx2::count_clipped_cf32,
             },
             _ => scalar,
         }
@@ -289,6 +305,32 @@ mod tests {
                     (reference.conv_ci16_cf32)(bytes, &mut c1);
                     (k.conv_ci16_cf32)(bytes, &mut c2);
                     assert_eq!(c1, c2, "{path:?} ci16 n={n}");
+                    // Real dot product.
+                    let (ra, rb): (Vec<f32>, Vec<f32>) = x.iter().map(|c| (c.re, c.im)).unzip();
+                    let d1 = (reference.dot_f32)(&ra, &rb);
+                    let d2 = (k.dot_f32)(&ra, &rb);
+                    assert!(
+                        (d1 - d2).abs() <= 1e-5 * (n as f32).max(1.0),
+                        "{path:?} dot_f32 n={n}"
+                    );
+                    // Mixer and level statistics.
+                    let ph = Complex32::from_polar(1.0, 0.7);
+                    let mut q1 = vec![Complex32::default(); n];
+                    let mut q2 = q1.clone();
+                    (reference.mix_cf32)(x, &y, ph, &mut q1);
+                    (k.mix_cf32)(x, &y, ph, &mut q2);
+                    assert!(
+                        q1.iter().zip(&q2).all(|(a, b)| (a - b).norm() <= 1e-5),
+                        "{path:?} mix n={n}"
+                    );
+                    let (s1, p1, c1n) = (reference.level_cf32)(x, 0.9);
+                    let (s2, p2, c2n) = (k.level_cf32)(x, 0.9);
+                    assert!(
+                        (s1 - s2).abs() <= 1e-5 * (n as f64).max(1.0),
+                        "{path:?} level n={n}"
+                    );
+                    assert_eq!((p1, c1n), (p2, c2n), "{path:?} level n={n}");
+                    assert_eq!((k.count_clipped_cf32)(x, 0.9), c1n, "{path:?} clip n={n}");
                     // Discriminator: same polynomial, FMA rounding only.
                     let prev = rng.c();
                     let mut f1 = vec![0.0f32; n];

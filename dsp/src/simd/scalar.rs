@@ -115,3 +115,49 @@ pub fn fm_disc_cf32(x: &[Complex32], prev: Complex32, out: &mut [f32], scale: f3
         p = s;
     }
 }
+
+/// Frequency shift by a tabulated oscillator: out[i] = x[i]·(table[i]·ph).
+pub fn mix_cf32(x: &[Complex32], table: &[Complex32], ph: Complex32, out: &mut [Complex32]) {
+    for ((o, a), t) in out.iter_mut().zip(x).zip(table) {
+        *o = a * (t * ph);
+    }
+}
+
+/// Level statistics of a block: (Σ|x|², max |x|², components with |re| or |im| ≥ `lim`).
+pub fn level_cf32(x: &[Complex32], lim: f32) -> (f64, f32, u64) {
+    let mut sum = 0.0f64;
+    let mut peak = 0.0f32;
+    let mut clipped = 0u64;
+    for s in x {
+        let p = s.re * s.re + s.im * s.im;
+        sum += p as f64;
+        peak = peak.max(p);
+        clipped += (s.re.abs() >= lim) as u64 + (s.im.abs() >= lim) as u64;
+    }
+    (sum, peak, clipped)
+}
+
+/// Σ a[i]·b[i], real (eight partial sums).
+pub fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let ca = a.chunks_exact(8);
+    let cb = b.chunks_exact(8);
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for k in 0..8 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let mut s: f32 = acc.iter().sum();
+    for (x, y) in ra.iter().zip(rb) {
+        s += x * y;
+    }
+    s
+}
+
+/// Components (re or im) with magnitude ≥ `lim` (ADC clipping).
+pub fn count_clipped_cf32(x: &[Complex32], lim: f32) -> u64 {
+    x.iter()
+        .map(|s| (s.re.abs() >= lim) as u64 + (s.im.abs() >= lim) as u64)
+        .sum()
+}
