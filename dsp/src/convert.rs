@@ -120,9 +120,12 @@ impl Converter {
     /// `out.len() * bytes_per_sample`. A real format is an error of the caller: this converts
     /// it with a zero imaginary part.
     ///
+    /// Returns the number of components at the encoding's limits (ADC clipping: cu8 0/255,
+    /// ci8 −128/127, ci16 −32768/32767; always 0 for floats).
+    ///
     /// # Panics
     /// If the lengths disagree.
-    pub fn to_complex(&self, bytes: &[u8], out: &mut [Complex32]) {
+    pub fn to_complex(&self, bytes: &[u8], out: &mut [Complex32]) -> u64 {
         let bps = self.format.bytes_per_sample();
         assert_eq!(
             bytes.len(),
@@ -133,9 +136,14 @@ impl Converter {
             SampleFormat::Cu8 => (self.k.conv_cu8_cf32)(bytes, out),
             SampleFormat::Ci16Le => (self.k.conv_ci16_cf32)(bytes, out),
             SampleFormat::Ci8 => {
+                let mut clipped = 0;
                 for (o, p) in out.iter_mut().zip(bytes.chunks_exact(2)) {
-                    *o = Complex32::new(p[0] as i8 as f32 / 128.0, p[1] as i8 as f32 / 128.0);
+                    let (i, q) = (p[0] as i8, p[1] as i8);
+                    *o = Complex32::new(i as f32 / 128.0, q as f32 / 128.0);
+                    let lim = |v: i8| (v == i8::MIN || v == i8::MAX) as u64;
+                    clipped += lim(i) + lim(q);
                 }
+                clipped
             }
             SampleFormat::Cf32Le => {
                 for (o, p) in out.iter_mut().zip(bytes.chunks_exact(8)) {
@@ -144,6 +152,7 @@ impl Converter {
                         f32::from_le_bytes([p[4], p[5], p[6], p[7]]),
                     );
                 }
+                0
             }
             SampleFormat::Ri16Le | SampleFormat::Rf32Le => {
                 let mut tmp = [0.0f32; 1];
@@ -151,6 +160,7 @@ impl Converter {
                     real_into(self.format, p, &mut tmp);
                     *o = Complex32::new(tmp[0], 0.0);
                 }
+                0
             }
         }
     }

@@ -4,7 +4,6 @@ use super::common::{print_warnings, progress, resolve_channel, InputArgs};
 use anyhow::{bail, Context};
 use clap::Args;
 use linkscope::analog::rx::{FmConfig, FmReceiver, FmResults, DEFAULT_SQUELCH_DB};
-use linkscope::dsp::simd::Kernels;
 use linkscope::dsp::Complex32;
 use linkscope::io::atomic::AtomicFile;
 use linkscope::units::{self, mhz};
@@ -83,9 +82,6 @@ pub fn run(a: FmArgs) -> anyhow::Result<()> {
     cfg.every_s = a.every;
     cfg.keep_trace = a.png.is_some();
     let mut rx = FmReceiver::new(cfg).with_context(|| name.clone())?;
-    let clip = info.format.clip_level();
-    let kernels = Kernels::detect();
-    let mut clipped = 0u64;
     let mut samples = 0u64;
     let pb = progress(info.num_samples, a.quiet);
     let mut buf = vec![Complex32::default(); 1 << 13];
@@ -113,7 +109,6 @@ pub fn run(a: FmArgs) -> anyhow::Result<()> {
         if n == 0 {
             break;
         }
-        clipped += (kernels.count_clipped_cf32)(&buf[..n], clip - 1e-6);
         samples += n as u64;
         rx.process(&buf[..n], &mut audio);
         if let Some((_, w)) = wav.as_mut() {
@@ -144,7 +139,7 @@ pub fn run(a: FmArgs) -> anyhow::Result<()> {
     }
     let duration = info.duration_s();
     let res = rx.finish(duration);
-    let clipped_pct = 100.0 * clipped as f64 / (2 * samples.max(1)) as f64;
+    let clipped_pct = 100.0 * cap.clipped_components() as f64 / (2 * samples.max(1)) as f64;
     let mut warnings = info.warnings.clone();
     if res.silent {
         warnings.push(format!(
@@ -157,8 +152,8 @@ pub fn run(a: FmArgs) -> anyhow::Result<()> {
             a.squelch.unwrap_or(DEFAULT_SQUELCH_DB)
         ));
     }
-    // Float samples have no ADC limit: values beyond ±1 are not clipping.
-    if clipped_pct > 0.01 && !info.format.is_float() {
+    // Counted on the integer codes as they are converted (float captures have no ADC limit).
+    if clipped_pct > 0.01 {
         warnings.push(format!(
             "{name}: {clipped_pct:.2} % of the samples are at full scale (ADC clipping): the RF level is too high and every figure may be distorted; reduce the gain"
         ));

@@ -175,6 +175,7 @@ pub struct Capture {
     conv: Converter,
     bytes: Vec<u8>,
     position: u64,
+    clipped: u64,
 }
 
 impl std::fmt::Debug for Capture {
@@ -209,12 +210,19 @@ impl Capture {
             data,
             bytes: Vec::new(),
             position: 0,
+            clipped: 0,
         })
     }
 
     /// Index of the next sample to be read.
     pub fn position(&self) -> u64 {
         self.position
+    }
+
+    /// Components (I or Q) read so far by [`Capture::read_complex`] that sat at the integer
+    /// encoding's limits (ADC clipping), counted during conversion; 0 for float captures.
+    pub fn clipped_components(&self) -> u64 {
+        self.clipped
     }
 
     /// Read up to `out.len()` complex samples; returns 0 at the end. Real formats are refused
@@ -233,7 +241,7 @@ impl Capture {
                     &self.info,
                     self.position,
                 )?;
-                self.conv.to_complex(&self.bytes[..n * bps], &mut out[..n]);
+                self.clipped += self.conv.to_complex(&self.bytes[..n * bps], &mut out[..n]);
                 n
             }
             Data::Wav(w) => {

@@ -103,63 +103,80 @@ unsafe fn acc_mag2_impl(x: &[Complex32], acc: &mut [f32]) {
 }
 
 /// cu8 → complex.
-pub fn conv_cu8_cf32(input: &[u8], out: &mut [Complex32]) {
+pub fn conv_cu8_cf32(input: &[u8], out: &mut [Complex32]) -> u64 {
     // SAFETY: only reachable when AVX2 was detected.
     unsafe { cu8_impl(input, out) }
 }
 
 #[target_feature(enable = "avx2,fma")]
-unsafe fn cu8_impl(input: &[u8], out: &mut [Complex32]) {
+unsafe fn cu8_impl(input: &[u8], out: &mut [Complex32]) -> u64 {
     let n = out.len().min(input.len() / 2);
     let op = out.as_mut_ptr() as *mut f32;
     let k = _mm256_set1_ps(1.0 / 127.5);
+    let half = _mm256_set1_ps(127.5);
+    let (zero, full) = (_mm_setzero_si128(), _mm_set1_epi8(-1));
+    let mut clipped = 0u64;
+    let mut counts = _mm_setzero_si128();
+    let mut since = 0;
     let mut i = 0;
-    // 8 bytes = 4 complex samples per step.
-    while i + 4 <= n {
-        let b = _mm_loadl_epi64(input.as_ptr().add(2 * i) as *const __m128i);
-        let v = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(b));
+    // 16 bytes = 8 complex samples per step; bytes at 0 or 255 counted (clipping) in byte
+    // lanes, flushed before they can overflow.
+    while i + 8 <= n {
+        let b = _mm_loadu_si128(input.as_ptr().add(2 * i) as *const __m128i);
+        let lo = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(b));
+        let hi = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(b, 8)));
         // Same operation order as the scalar reference, so the results are bit-identical.
-        let r = _mm256_mul_ps(_mm256_sub_ps(v, _mm256_set1_ps(127.5)), k);
-        _mm256_storeu_ps(op.add(2 * i), r);
-        i += 4;
+        _mm256_storeu_ps(op.add(2 * i), _mm256_mul_ps(_mm256_sub_ps(lo, half), k));
+        _mm256_storeu_ps(op.add(2 * i + 8), _mm256_mul_ps(_mm256_sub_ps(hi, half), k));
+        let edge = _mm_or_si128(_mm_cmpeq_epi8(b, zero), _mm_cmpeq_epi8(b, full));
+        counts = _mm_sub_epi8(counts, edge);
+        since += 1;
+        if since == 255 {
+            clipped += flush_byte_counts(counts);
+            counts = _mm_setzero_si128();
+            since = 0;
+        }
+        i += 8;
     }
-    while i < n {
-        let p = &input[2 * i..2 * i + 2];
-        out[i] = Complex32::new(
-            (p[0] as f32 - 127.5) * (1.0 / 127.5),
-            (p[1] as f32 - 127.5) * (1.0 / 127.5),
-        );
-        i += 1;
-    }
+    clipped += flush_byte_counts(counts);
+    clipped + super::scalar::conv_cu8_cf32(&input[2 * i..2 * n], &mut out[i..n])
+}
+
+/// Sum of the 16 byte counters.
+#[target_feature(enable = "avx2,fma")]
+unsafe fn flush_byte_counts(c: __m128i) -> u64 {
+    let s = _mm_sad_epu8(c, _mm_setzero_si128());
+    (_mm_cvtsi128_si64(s) + _mm_extract_epi64(s, 1)) as u64
 }
 
 /// ci16 LE → complex.
-pub fn conv_ci16_cf32(input: &[u8], out: &mut [Complex32]) {
+pub fn conv_ci16_cf32(input: &[u8], out: &mut [Complex32]) -> u64 {
     // SAFETY: only reachable when AVX2 was detected.
     unsafe { ci16_impl(input, out) }
 }
 
 #[target_feature(enable = "avx2,fma")]
-unsafe fn ci16_impl(input: &[u8], out: &mut [Complex32]) {
+unsafe fn ci16_impl(input: &[u8], out: &mut [Complex32]) -> u64 {
     let n = out.len().min(input.len() / 4);
     let op = out.as_mut_ptr() as *mut f32;
     let k = _mm256_set1_ps(1.0 / 32768.0);
+    let (lo_lim, hi_lim) = (_mm_set1_epi16(i16::MIN), _mm_set1_epi16(i16::MAX));
+    let mut counts = _mm_setzero_si128();
     let mut i = 0;
-    // 16 bytes = 4 complex samples per step.
+    // 16 bytes = 4 complex samples per step; values at the limits counted in 16-bit lanes.
     while i + 4 <= n {
         let b = _mm_loadu_si128(input.as_ptr().add(4 * i) as *const __m128i);
         let v = _mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(b));
         _mm256_storeu_ps(op.add(2 * i), _mm256_mul_ps(v, k));
+        let edge = _mm_or_si128(_mm_cmpeq_epi16(b, lo_lim), _mm_cmpeq_epi16(b, hi_lim));
+        // Widen the −1 flags to 32-bit before they can overflow a 16-bit lane.
+        counts = _mm_sub_epi32(counts, _mm_madd_epi16(edge, _mm_set1_epi16(1)));
         i += 4;
     }
-    while i < n {
-        let p = &input[4 * i..4 * i + 4];
-        out[i] = Complex32::new(
-            i16::from_le_bytes([p[0], p[1]]) as f32 * (1.0 / 32768.0),
-            i16::from_le_bytes([p[2], p[3]]) as f32 * (1.0 / 32768.0),
-        );
-        i += 1;
-    }
+    let mut lanes = [0i32; 4];
+    _mm_storeu_si128(lanes.as_mut_ptr() as *mut __m128i, counts);
+    let clipped: u64 = lanes.iter().map(|&v| v as u32 as u64).sum();
+    clipped + super::scalar::conv_ci16_cf32(&input[4 * i..4 * n], &mut out[i..n])
 }
 
 /// x[i] *= y[i] (complex), fmaddsub form.
@@ -473,40 +490,4 @@ unsafe fn dot_f32_impl(a: &[f32], b: &[f32]) -> f32 {
         i += 1;
     }
     s
-}
-
-/// Components with magnitude ≥ `lim`, sixteen per step.
-pub fn count_clipped_cf32(x: &[Complex32], lim: f32) -> u64 {
-    // SAFETY: only reachable when AVX2 and FMA were detected.
-    unsafe { clip_impl(x, lim) }
-}
-
-#[target_feature(enable = "avx2,fma")]
-unsafe fn clip_impl(x: &[Complex32], lim: f32) -> u64 {
-    let n = 2 * x.len();
-    let xp = x.as_ptr() as *const f32;
-    let sign = _mm256_set1_ps(-0.0);
-    let vlim = _mm256_set1_ps(lim);
-    let mut acc = _mm256_setzero_si256();
-    let mut i = 0;
-    while i + 16 <= n {
-        let a = _mm256_cmp_ps(
-            _mm256_andnot_ps(sign, _mm256_loadu_ps(xp.add(i))),
-            vlim,
-            _CMP_GE_OQ,
-        );
-        let b = _mm256_cmp_ps(
-            _mm256_andnot_ps(sign, _mm256_loadu_ps(xp.add(i + 8))),
-            vlim,
-            _CMP_GE_OQ,
-        );
-        // A true compare is all ones (−1): subtracting counts it (lanes hold < 2³¹ per call).
-        acc = _mm256_sub_epi32(acc, _mm256_castps_si256(a));
-        acc = _mm256_sub_epi32(acc, _mm256_castps_si256(b));
-        i += 16;
-    }
-    let mut lanes = [0u32; 8];
-    _mm256_storeu_si256(lanes.as_mut_ptr() as *mut __m256i, acc);
-    lanes.iter().map(|&v| v as u64).sum::<u64>()
-        + super::scalar::count_clipped_cf32(&x[i / 2..], lim)
 }

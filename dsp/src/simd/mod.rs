@@ -114,9 +114,9 @@ pub struct Kernels {
     /// Four dot products with shared real taps; output q uses x[q·stride..][..taps].
     pub dot4_cf32_f32: fn(&[Complex32], usize, &[f32]) -> [Complex32; 4],
     /// cu8 pairs → complex, (v − 127.5)/127.5; `out.len() * 2 == input.len()`.
-    pub conv_cu8_cf32: fn(&[u8], &mut [Complex32]),
+    pub conv_cu8_cf32: fn(&[u8], &mut [Complex32]) -> u64,
     /// ci16 little-endian pairs → complex, v/32768; `out.len() * 4 == input.len()`.
-    pub conv_ci16_cf32: fn(&[u8], &mut [Complex32]),
+    pub conv_ci16_cf32: fn(&[u8], &mut [Complex32]) -> u64,
     /// FM discriminator: out[i] = atan2(x[i]·conj(x[i−1]))·scale, x[−1] = prev; the fast
     /// arctangent of [`scalar::atan2_approx`] (|error| ≤ 2.5e-6 rad).
     pub fm_disc_cf32: fn(&[Complex32], Complex32, &mut [f32], f32),
@@ -124,8 +124,6 @@ pub struct Kernels {
     pub mix_cf32: fn(&[Complex32], &[Complex32], Complex32, &mut [Complex32]),
     /// Block level statistics: (Σ|x|², max |x|², components at or beyond the limit).
     pub level_cf32: fn(&[Complex32], f32) -> (f64, f32, u64),
-    /// Components (re or im) at or beyond the limit (ADC clipping).
-    pub count_clipped_cf32: fn(&[Complex32], f32) -> u64,
     /// Σ a[i]·b[i], real (equal lengths; audio FIRs and resamplers).
     pub dot_f32: fn(&[f32], &[f32]) -> f32,
 }
@@ -158,7 +156,6 @@ impl Kernels {
             mix_cf32: scalar::mix_cf32,
             level_cf32: scalar::level_cf32,
             dot_f32: scalar::dot_f32,
-            count_clipped_cf32: scalar::count_clipped_cf32,
         };
         if !path.supported() {
             return scalar;
@@ -179,7 +176,6 @@ impl Kernels {
                 mix_cf32: avx2::mix_cf32,
                 level_cf32: avx2::level_cf32,
                 dot_f32: avx2::dot_f32,
-                count_clipped_cf32: avx2::count_clipped_cf32,
             },
             _ => scalar,
         }
@@ -299,11 +295,38 @@ mod tests {
                     let bytes = &bytes[offset..];
                     let mut c1 = vec![Complex32::default(); n];
                     let mut c2 = c1.clone();
-                    (reference.conv_cu8_cf32)(&bytes[..2 * n], &mut c1);
-                    (k.conv_cu8_cf32)(&bytes[..2 * n], &mut c2);
+                    // Clipping counts: the test bytes include the limits.
+                    let mut bytes = bytes.to_vec();
+                    for (i, b) in bytes.iter_mut().enumerate().step_by(7) {
+                        *b = if i % 2 == 0 { 0 } else { 255 };
+                    }
+                    let bytes = &bytes[..];
+                    let want_cu8 = bytes[..2 * n]
+                        .iter()
+                        .filter(|&&b| b == 0 || b == 255)
+                        .count();
+                    let k1 = (reference.conv_cu8_cf32)(&bytes[..2 * n], &mut c1);
+                    let k2 = (k.conv_cu8_cf32)(&bytes[..2 * n], &mut c2);
+                    assert_eq!(
+                        (k1, k2),
+                        (want_cu8 as u64, want_cu8 as u64),
+                        "{path:?} cu8 clip n={n}"
+                    );
                     assert_eq!(c1, c2, "{path:?} cu8 n={n}");
-                    (reference.conv_ci16_cf32)(bytes, &mut c1);
-                    (k.conv_ci16_cf32)(bytes, &mut c2);
+                    let mut words = bytes.to_vec();
+                    for (w, p) in words.chunks_exact_mut(2).enumerate().step_by(5) {
+                        let v = if w % 2 == 0 { i16::MIN } else { i16::MAX };
+                        p.copy_from_slice(&v.to_le_bytes());
+                    }
+                    let bytes = &words[..];
+                    let want_ci16 = bytes[..4 * n]
+                        .chunks_exact(2)
+                        .map(|p| i16::from_le_bytes([p[0], p[1]]))
+                        .filter(|&v| v == i16::MIN || v == i16::MAX)
+                        .count() as u64;
+                    let k1 = (reference.conv_ci16_cf32)(bytes, &mut c1);
+                    let k2 = (k.conv_ci16_cf32)(bytes, &mut c2);
+                    assert_eq!((k1, k2), (want_ci16, want_ci16), "{path:?} ci16 clip n={n}");
                     assert_eq!(c1, c2, "{path:?} ci16 n={n}");
                     // Real dot product.
                     let (ra, rb): (Vec<f32>, Vec<f32>) = x.iter().map(|c| (c.re, c.im)).unzip();
@@ -330,7 +353,6 @@ mod tests {
                         "{path:?} level n={n}"
                     );
                     assert_eq!((p1, c1n), (p2, c2n), "{path:?} level n={n}");
-                    assert_eq!((k.count_clipped_cf32)(x, 0.9), c1n, "{path:?} clip n={n}");
                     // Discriminator: same polynomial, FMA rounding only.
                     let prev = rng.c();
                     let mut f1 = vec![0.0f32; n];

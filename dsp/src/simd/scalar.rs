@@ -29,21 +29,30 @@ pub fn acc_mag2_cf32(x: &[Complex32], acc: &mut [f32]) {
 }
 
 /// cu8 (offset binary, centre 127.5) → complex in [-1, 1].
-pub fn conv_cu8_cf32(input: &[u8], out: &mut [Complex32]) {
+/// Returns the components at the converter's limits (0 or 255: ADC clipping).
+pub fn conv_cu8_cf32(input: &[u8], out: &mut [Complex32]) -> u64 {
     const K: f32 = 1.0 / 127.5;
+    let mut clipped = 0;
     for (o, p) in out.iter_mut().zip(input.chunks_exact(2)) {
         *o = Complex32::new((p[0] as f32 - 127.5) * K, (p[1] as f32 - 127.5) * K);
+        clipped += (p[0] == 0 || p[0] == 255) as u64 + (p[1] == 0 || p[1] == 255) as u64;
     }
+    clipped
 }
 
 /// ci16 little-endian → complex in [-1, 1).
-pub fn conv_ci16_cf32(input: &[u8], out: &mut [Complex32]) {
+/// Returns the components at the converter's limits (−32768 or 32767).
+pub fn conv_ci16_cf32(input: &[u8], out: &mut [Complex32]) -> u64 {
     const K: f32 = 1.0 / 32768.0;
+    let mut clipped = 0;
     for (o, p) in out.iter_mut().zip(input.chunks_exact(4)) {
         let i = i16::from_le_bytes([p[0], p[1]]);
         let q = i16::from_le_bytes([p[2], p[3]]);
         *o = Complex32::new(i as f32 * K, q as f32 * K);
+        let lim = |v: i16| (v == i16::MIN || v == i16::MAX) as u64;
+        clipped += lim(i) + lim(q);
     }
+    clipped
 }
 
 /// x[i] *= y[i] (complex).
@@ -153,11 +162,4 @@ pub fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
         s += x * y;
     }
     s
-}
-
-/// Components (re or im) with magnitude ≥ `lim` (ADC clipping).
-pub fn count_clipped_cf32(x: &[Complex32], lim: f32) -> u64 {
-    x.iter()
-        .map(|s| (s.re.abs() >= lim) as u64 + (s.im.abs() >= lim) as u64)
-        .sum()
 }
