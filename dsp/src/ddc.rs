@@ -2,13 +2,18 @@
 //! and decimate in stages to a channel rate.
 
 use crate::fir::{lowpass_spec, DecimatingFir};
-use crate::nco::Mixer;
+use crate::nco::{Mixer, PeriodicMixer};
 use crate::{invalid, Complex32, DspError};
 
 /// Mixer + cascade of decimating FIRs. Output rate = input rate / [`Ddc::decimation`].
 #[derive(Debug)]
 pub struct Ddc {
+    /// Exact shift at the input (a single-stage DDC).
     mixer: Option<Mixer>,
+    /// Multi-stage: a periodic table shift at the input (within fs/8192 of the channel) and the
+    /// small remainder, exactly, ahead of the last (channel) filter at its much lower rate.
+    coarse: Option<PeriodicMixer>,
+    fine: Option<Mixer>,
     stages: Vec<DecimatingFir>,
     decim: usize,
     fs_out: f64,
@@ -138,33 +143,53 @@ impl Ddc {
             // No decimation: still one filter, the channel selection itself.
             factors.push(1);
         }
+        // Multi-stage: the input shift is a periodic table (period 4096) and the residual
+        // (≤ fs/8192) is removed before the last stage; the earlier stages pass and protect a
+        // band widened by that residual.
+        let shift = -offset_hz / fs_in;
+        let (coarse, residual_hz) = if factors.len() > 1 && offset_hz != 0.0 {
+            let (m, used) = PeriodicMixer::nearest(shift, 4096);
+            (Some(m), (shift - used) * fs_in)
+        } else {
+            (None, 0.0)
+        };
+        let mut fine = None;
         for (i, &k) in factors.iter().enumerate() {
             let fs_next = fs / k as f64;
             let last = i + 1 == factors.len();
-            // Intermediate stages only need to protect the final band from aliasing.
-            let stop = if last {
-                stopband_hz
+            let (pass, protect) = if last {
+                (passband_hz, stopband_hz)
             } else {
-                fs_next - stopband_hz
+                (
+                    passband_hz + residual_hz.abs(),
+                    stopband_hz + residual_hz.abs(),
+                )
             };
-            let kaiser = lowpass_spec(passband_hz / fs, stop.min(fs / 2.0) / fs, 70.0)?;
+            // Intermediate stages only need to protect the final band from aliasing.
+            let stop = if last { stopband_hz } else { fs_next - protect };
+            let kaiser = lowpass_spec(pass / fs, stop.min(fs / 2.0) / fs, 70.0)?;
             let taps = if last {
                 kaiser
             } else {
                 // An early stage only has to null the bands that fold onto ±stopband: a
                 // cascade of k-sample moving averages has its zeros exactly there and is
                 // shorter than the Kaiser design when k is large.
-                boxcar_cascade(k, fs, fs_next, passband_hz, stopband_hz)
+                boxcar_cascade(k, fs, fs_next, pass, protect)
                     .filter(|b| b.len() < kaiser.len())
                     .unwrap_or(kaiser)
             };
+            if last && residual_hz != 0.0 {
+                fine = Some(Mixer::new(residual_hz / fs));
+            }
             delay_in += (taps.len() - 1) as f64 / 2.0 * rate_div;
             rate_div *= k as f64;
             stages.push(DecimatingFir::new(&taps, k)?);
             fs = fs_next;
         }
         Ok(Ddc {
-            mixer: (offset_hz != 0.0).then(|| Mixer::new(-offset_hz / fs_in)),
+            mixer: (offset_hz != 0.0 && coarse.is_none()).then(|| Mixer::new(shift)),
+            coarse,
+            fine,
             stages,
             decim,
             fs_out,
@@ -200,16 +225,26 @@ impl Ddc {
         for chunk in x.chunks(CHUNK) {
             let n = chunk.len();
             // Without a shift the first stage reads the caller's samples directly.
-            let first: &[Complex32] = match self.mixer.as_mut() {
-                Some(m) => {
+            let first: &[Complex32] = match (self.coarse.as_mut(), self.mixer.as_mut()) {
+                (Some(c), _) => {
+                    c.process(chunk, &mut self.work[..n]);
+                    &self.work[..n]
+                }
+                (None, Some(m)) => {
                     m.process(chunk, &mut self.work[..n]);
                     &self.work[..n]
                 }
-                None => chunk,
+                (None, None) => chunk,
             };
             let mut len = self.stages[0].process(first, &mut self.work2);
             std::mem::swap(&mut self.work, &mut self.work2);
-            for st in self.stages[1..].iter_mut() {
+            let last = self.stages.len() - 1;
+            for (i, st) in self.stages.iter_mut().enumerate().skip(1) {
+                if i == last {
+                    if let Some(f) = self.fine.as_mut() {
+                        f.process_inplace(&mut self.work[..len]);
+                    }
+                }
                 let produced = st.process(&self.work[..len], &mut self.work2);
                 std::mem::swap(&mut self.work, &mut self.work2);
                 len = produced;

@@ -86,6 +86,60 @@ impl Mixer {
     }
 }
 
+/// A frequency shift whose oscillator repeats exactly every `period` samples (a whole number
+/// of cycles per period): one table, one complex multiply per sample, no phase arithmetic.
+#[derive(Debug, Clone)]
+pub struct PeriodicMixer {
+    table: Vec<Complex32>,
+    pos: usize,
+    k: crate::simd::Kernels,
+}
+
+impl PeriodicMixer {
+    /// The periodic shift nearest to `freq` (cycles per sample); returns it with the frequency
+    /// it uses (within 1/(2·period) of `freq`).
+    pub fn nearest(freq: f64, period: usize) -> (PeriodicMixer, f64) {
+        let period = period.max(1);
+        let cycles = (freq * period as f64).round() as i64;
+        let table = (0..period)
+            .map(|i| {
+                // Exact modular phase: (cycles·i mod period)/period.
+                let m = (cycles * i as i64).rem_euclid(period as i64) as f64 / period as f64;
+                let (s, c) = (2.0 * std::f64::consts::PI * m).sin_cos();
+                Complex32::new(c as f32, s as f32)
+            })
+            .collect();
+        let used = cycles as f64 / period as f64;
+        (
+            PeriodicMixer {
+                table,
+                pos: 0,
+                k: crate::simd::Kernels::detect(),
+            },
+            used,
+        )
+    }
+
+    /// out = x · oscillator (equal lengths). Never allocates.
+    ///
+    /// # Panics
+    /// If the lengths differ.
+    pub fn process(&mut self, x: &[Complex32], out: &mut [Complex32]) {
+        assert_eq!(x.len(), out.len());
+        let mut done = 0;
+        while done < x.len() {
+            let m = (x.len() - done).min(self.table.len() - self.pos);
+            (self.k.mul_cf32)(
+                &x[done..done + m],
+                &self.table[self.pos..self.pos + m],
+                &mut out[done..done + m],
+            );
+            self.pos = (self.pos + m) % self.table.len();
+            done += m;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,5 +157,20 @@ mod tests {
         let want = Complex32::from_polar(1.0, (2.0 * std::f64::consts::PI * (f * n % 1.0)) as f32);
         assert!((out[999] - want).norm() < 1e-5, "{} vs {}", out[999], want);
         assert!(out.iter().all(|v| (v.norm() - 1.0).abs() < 1e-6));
+    }
+
+    #[test]
+    fn periodic_mixer_is_exact_over_many_periods() {
+        let (mut m, f) = PeriodicMixer::nearest(0.130_208_4, 4096);
+        assert!((f - 0.130_208_4).abs() <= 0.5 / 4096.0);
+        let x = vec![Complex32::new(1.0, 0.0); 10_000];
+        let mut y = vec![Complex32::default(); 10_000];
+        for _ in 0..50 {
+            m.process(&x, &mut y);
+        }
+        // Sample 499 999 of the stream.
+        let n = 499_999.0;
+        let want = Complex32::from_polar(1.0, (2.0 * std::f64::consts::PI * (f * n % 1.0)) as f32);
+        assert!((y[9_999] - want).norm() < 1e-5, "{} vs {}", y[9_999], want);
     }
 }
