@@ -271,15 +271,31 @@ unsafe fn mul_impl_cc(x: &[Complex32], y: &[Complex32], out: &mut [Complex32]) {
     let xp = x.as_ptr() as *const f32;
     let yp = y.as_ptr() as *const f32;
     let op = out.as_mut_ptr() as *mut f32;
-    let mut i = 0;
-    while i + 4 <= n {
-        let a = _mm256_loadu_ps(xp.add(2 * i));
-        let b = _mm256_loadu_ps(yp.add(2 * i));
-        let a_sw = _mm256_permute_ps(a, 0b1011_0001);
-        let r = _mm256_fmaddsub_ps(
+    let cmul = |a: __m256, b: __m256| {
+        _mm256_fmaddsub_ps(
             a,
             _mm256_moveldup_ps(b),
-            _mm256_mul_ps(a_sw, _mm256_movehdup_ps(b)),
+            _mm256_mul_ps(_mm256_permute_ps(a, 0b1011_0001), _mm256_movehdup_ps(b)),
+        )
+    };
+    let mut i = 0;
+    while i + 8 <= n {
+        let r0 = cmul(
+            _mm256_loadu_ps(xp.add(2 * i)),
+            _mm256_loadu_ps(yp.add(2 * i)),
+        );
+        let r1 = cmul(
+            _mm256_loadu_ps(xp.add(2 * i + 8)),
+            _mm256_loadu_ps(yp.add(2 * i + 8)),
+        );
+        _mm256_storeu_ps(op.add(2 * i), r0);
+        _mm256_storeu_ps(op.add(2 * i + 8), r1);
+        i += 8;
+    }
+    while i + 4 <= n {
+        let r = cmul(
+            _mm256_loadu_ps(xp.add(2 * i)),
+            _mm256_loadu_ps(yp.add(2 * i)),
         );
         _mm256_storeu_ps(op.add(2 * i), r);
         i += 4;
