@@ -292,4 +292,18 @@ mod tests {
         }
         assert_eq!(SampleFormat::from_name("ci32_le"), None);
     }
+
+    /// Counters that could overflow in a vector path: a long run where every byte clips.
+    #[test]
+    fn clipping_count_of_a_long_saturated_block() {
+        let bytes: Vec<u8> = (0..2 * 100_003)
+            .map(|i| if i % 3 == 0 { 0 } else { 255 })
+            .collect();
+        let mut out = vec![Complex32::default(); 100_003];
+        for path in crate::simd::KernelPath::all_supported() {
+            let c =
+                Converter::with_kernels(SampleFormat::Cu8, crate::simd::Kernels::for_path(path));
+            assert_eq!(c.to_complex(&bytes, &mut out), 200_006, "{path:?}");
+        }
+    }
 }

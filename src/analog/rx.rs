@@ -5,7 +5,7 @@
 //! - **carrier frequency error**: mean discriminator output while the squelch is open, less the
 //!   mean a DCS word adds (its ones and zeros are not balanced).
 //! - **deviation**: the discriminator output less the carrier error measured so far, 1 Hz
-//!   high-pass, resampled to the audio rate (flat to 3 kHz, −70 dB from 3.6 kHz) and interpolated ×3 so
+//!   high-pass, resampled to the audio rate (flat to 3 kHz, −70 dB from 3.6 kHz) and interpolated ×2 so
 //!   peaks are not missed between samples, counted while
 //!   the squelch is open, from 100 ms after it opens (and after the filters have settled).
 //!   `deviation_peak_hz` is the 99th percentile of |deviation| over the window; the largest
@@ -231,7 +231,7 @@ struct Chain {
     // Audio path.
     resamp: Resampler,
     audio: Vec<f32>,
-    /// ×3 interpolation of the flat audio for the deviation figures (8 samples per cycle of
+    /// ×2 interpolation of the flat audio for the deviation figures (8 samples per cycle of
     /// a 1 kHz tone would miss its peaks).
     dev_up: Resampler,
     dev_hi: Vec<f32>,
@@ -369,7 +369,7 @@ impl FmReceiver {
                 tones: ToneDecoder::new(fa, delay_audio),
                 wav_filter,
                 resamp,
-                dev_up: Resampler::new(fa, 3.0 * fa, 3_000.0, fa - 3_600.0)?,
+                dev_up: Resampler::new(fa, 2.0 * fa, 3_000.0, fa - 3_600.0)?,
                 dev_hi: vec![0.0; 3 * frame_len + 64],
                 dev_all: DeviationStats::new(fs_ch / 2.0),
                 acc: Acc::default(),
@@ -531,7 +531,7 @@ impl Chain {
             measure,
             self.max_dev,
             t0,
-            1.0 / (3.0 * fa),
+            1.0 / (2.0 * fa),
         );
         self.audio_n += na as u64;
         if let Some((d, g)) = self.deemph.as_mut() {
