@@ -14,4 +14,5 @@ pub mod mpt1327;
 pub mod report;
 pub mod sim;
 pub mod spectrum;
+pub mod stream;
 pub mod units;

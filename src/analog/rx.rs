@@ -257,6 +257,8 @@ struct Chain {
     intervals: Vec<FmInterval>,
     frames_done: u64,
     delay_ch: f64,
+    /// Stream time lost in gaps of a live source, s (added to every time).
+    gap_s: f64,
     /// Frames before the filters have settled, and frames since the squelch opened.
     settle_frames: u64,
     open_frames_run: u64,
@@ -386,6 +388,7 @@ impl FmReceiver {
                 intervals: Vec::new(),
                 frames_done: 0,
                 delay_ch,
+                gap_s: 0.0,
                 settle_frames: ((2.0 * (delay_ch + resamp_delay) + 0.02) / FRAME_S).ceil() as u64,
                 open_frames_run: 0,
                 trace: Vec::new(),
@@ -402,6 +405,12 @@ impl FmReceiver {
     /// Whether the squelch is open now.
     pub fn squelch_open(&self) -> bool {
         self.chain.squelch_open
+    }
+
+    /// A live source lost `seconds` of signal before the next samples: later times move on by
+    /// that much.
+    pub fn gap(&mut self, seconds: f64) {
+        self.chain.gap_s += seconds;
     }
 
     /// Feed input samples; squelched audio (when configured) is appended to `audio_out`.
@@ -432,7 +441,7 @@ impl Chain {
 
     fn on_frame(&mut self, audio_out: &mut Vec<f32>) {
         let n = self.frame_len;
-        let t0 = self.frames_done as f64 * FRAME_S - self.delay_ch;
+        let t0 = self.frames_done as f64 * FRAME_S - self.delay_ch + self.gap_s;
         self.frames_done += 1;
         let power = self.frame.iter().map(|v| v.norm_sqr() as f64).sum::<f64>() / n as f64;
         self.disc.process(&self.frame, &mut self.dev[..n]);
@@ -523,7 +532,7 @@ impl Chain {
             }
         }
         let fa = self.cfg.audio_rate_hz;
-        let t0 = self.audio_n as f64 / fa - self.delay_ch;
+        let t0 = self.audio_n as f64 / fa - self.delay_ch + self.gap_s;
         track_over(
             &mut self.over_run,
             &mut self.over,
@@ -552,7 +561,7 @@ impl Chain {
             }
         }
         if let Some(every) = self.cfg.every_s {
-            let t_end = self.frames_done as f64 * FRAME_S - self.delay_ch;
+            let t_end = self.frames_done as f64 * FRAME_S - self.delay_ch + self.gap_s;
             if t_end - self.iv_start >= every - 1e-9 {
                 self.close_interval();
                 self.iv_start = t_end.max(0.0);

@@ -2,7 +2,9 @@
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use linkscope::io::device::{self, DeviceSpec, Gain, RtlOptions, Tuning};
 use linkscope::io::{Capture, CaptureInfo, OpenOptions, SampleFormat};
+use linkscope::stream::{install_stop_handler, Input, LiveStream, Source, StreamConfig};
 use linkscope::units;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -29,6 +31,140 @@ fn parse_format(s: &str) -> Result<SampleFormat, String> {
     })
 }
 
+/// Where samples come from: a capture, or a live device with `--device`.
+#[derive(Args, Debug, Clone)]
+pub struct SourceArgs {
+    /// Capture: NAME.sigmf-meta / NAME.sigmf-data / NAME (SigMF), NAME.sigmf (archive), .wav, or a raw file
+    #[arg(required_unless_present = "device")]
+    pub input: Option<PathBuf>,
+    /// Sample format of a raw file (cu8, ci8, ci16_le, cf32_le, ri16_le, rf32_le)
+    #[arg(long, value_parser = parse_format)]
+    pub format: Option<SampleFormat>,
+    /// Sample rate of a raw file (overrides the capture's) or of the device (default 2.4M)
+    #[arg(long, short = 's', value_parser = units::parse_hz)]
+    pub rate: Option<f64>,
+    /// Centre frequency: of a raw/WAV file (overrides the capture's) or to tune the device to
+    #[arg(long, value_parser = units::parse_hz)]
+    pub freq: Option<f64>,
+    /// Process only this much of the input (e.g. 30s, 5min); a device runs until Ctrl-C without it
+    #[arg(long, value_parser = units::parse_seconds)]
+    pub duration: Option<f64>,
+    #[command(flatten)]
+    pub dev: DeviceArgs,
+}
+
+/// A live device and how to set it up.
+#[derive(Args, Debug, Clone)]
+pub struct DeviceArgs {
+    /// Live source instead of a file: rtl_tcp=HOST:PORT, or SoapySDR arguments (driver=rtlsdr,serial=…; see `linkscope devices`)
+    #[arg(long, conflicts_with = "input")]
+    pub device: Option<String>,
+    /// Device gain: auto, dB (38.6), or per stage (LNA=20,VGA=10; SoapySDR)
+    #[arg(long, default_value = "auto", value_parser = Gain::parse)]
+    pub gain: Gain,
+    /// Frequency correction of the device, ppm
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    pub ppm: f64,
+    /// Analogue filter bandwidth of the device (SoapySDR)
+    #[arg(long, value_parser = units::parse_hz)]
+    pub device_bw: Option<f64>,
+    /// Antenna port (SoapySDR, e.g. RX2)
+    #[arg(long)]
+    pub antenna: Option<String>,
+    /// RTL2832 digital AGC on (rtl_tcp)
+    #[arg(long)]
+    pub rtl_agc: bool,
+    /// Direct sampling: 1 = I ADC, 2 = Q ADC (rtl_tcp)
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=2))]
+    pub direct_sampling: Option<u8>,
+    /// Offset tuning (rtl_tcp, E4000 tuners)
+    #[arg(long)]
+    pub offset_tuning: bool,
+    /// Bias tee on: powers an LNA through the antenna cable (rtl_tcp)
+    #[arg(long)]
+    pub bias_tee: bool,
+    /// Reconnection attempts when a network source drops (1 s apart)
+    #[arg(long, default_value_t = 3)]
+    pub reconnect: u32,
+    /// Queue between the device and processing, in seconds of samples
+    #[arg(long, default_value = "2s", value_parser = units::parse_seconds)]
+    pub buffer: f64,
+}
+
+impl DeviceArgs {
+    /// The tuning for `freq_hz` / `rate_hz`.
+    pub fn tuning(&self, freq_hz: f64, rate_hz: f64) -> Tuning {
+        let mut t = Tuning::new(freq_hz, rate_hz);
+        t.gain = self.gain.clone();
+        t.ppm = self.ppm;
+        t.bandwidth_hz = self.device_bw;
+        t.antenna = self.antenna.clone();
+        t.rtl = RtlOptions {
+            agc: self.rtl_agc,
+            direct_sampling: self.direct_sampling,
+            offset_tuning: self.offset_tuning,
+            bias_tee: self.bias_tee,
+        };
+        t.reconnect = self.reconnect;
+        t
+    }
+
+    /// Open the device and start streaming.
+    pub fn start(&self, freq_hz: f64, rate_hz: f64, quiet: bool) -> anyhow::Result<LiveStream> {
+        let name = self.device.as_deref().unwrap_or_default();
+        let spec = DeviceSpec::parse(name).map_err(|e| anyhow::anyhow!("--device {e}"))?;
+        if !(rate_hz.is_finite() && rate_hz > 0.0) {
+            anyhow::bail!("--rate {rate_hz} Hz: expected a positive sample rate");
+        }
+        install_stop_handler();
+        let dev = device::open(&spec, &self.tuning(freq_hz, rate_hz))?;
+        let cfg = StreamConfig {
+            block_samples: 0,
+            queue_s: self.buffer.max(0.05),
+            warn: !quiet,
+        };
+        Ok(LiveStream::start(dev, &cfg)?)
+    }
+}
+
+/// Sample rate a device runs at when --rate is not given.
+pub const DEFAULT_DEVICE_RATE_HZ: f64 = 2.4e6;
+
+impl SourceArgs {
+    /// Open the file or start the device. `tune_hz` is the centre frequency to tune a device to
+    /// when `--freq` is not given (None: --freq is required).
+    pub fn open(&self, tune_hz: Option<f64>, quiet: bool) -> anyhow::Result<Input> {
+        if self.dev.device.is_some() {
+            let rate = self.rate.unwrap_or(DEFAULT_DEVICE_RATE_HZ);
+            let freq = self.freq.or(tune_hz).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--device needs the frequency to tune to: give --freq (e.g. --freq 355M)"
+                )
+            })?;
+            let s = self.dev.start(freq, rate, quiet)?;
+            return Ok(Input::new(Source::Live(Box::new(s)), self.duration));
+        }
+        let path = self
+            .input
+            .as_ref()
+            .expect("clap requires INPUT without --device");
+        let opts = OpenOptions {
+            format: self.format,
+            rate_hz: self.rate,
+            freq_hz: self.freq,
+        };
+        install_stop_handler();
+        let cap = Capture::open(path, &opts)?;
+        Ok(Input::new(Source::File(Box::new(cap)), self.duration))
+    }
+
+    /// The sample rate the input will have (device default when not given), for choosing a
+    /// tuning frequency before opening.
+    pub fn device_rate(&self) -> f64 {
+        self.rate.unwrap_or(DEFAULT_DEVICE_RATE_HZ)
+    }
+}
+
 impl InputArgs {
     pub fn open(&self) -> anyhow::Result<Capture> {
         let opts = OpenOptions {
@@ -40,9 +176,10 @@ impl InputArgs {
     }
 }
 
-/// A progress bar on stderr for `total` samples, shown only on a terminal and unless quiet.
+/// A progress bar on stderr for `total` samples, shown only on a terminal and unless quiet (and
+/// not for an endless live input).
 pub fn progress(total: u64, quiet: bool) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
+    if quiet || total == u64::MAX || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
     let pb = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
@@ -95,4 +232,29 @@ pub fn resolve_channel(
         );
     }
     Ok((offset, freq))
+}
+
+/// After a run: the samples a live input lost and whether it was interrupted, as warnings;
+/// returns the dropped-sample count for the JSON summary.
+pub fn stream_warnings(input: &mut Input, fs: f64, warnings: &mut Vec<String>) -> u64 {
+    let mut dropped = input.dropped_samples();
+    if let Some(sum) = input.summary() {
+        dropped = sum.dropped_samples;
+        if dropped > 0 {
+            warnings.push(format!(
+                "{dropped} samples ({:.3} s) were lost in {} gaps ({} because processing fell behind, up to {:.1} s); the figures cover the samples received",
+                dropped as f64 / fs,
+                sum.gaps,
+                sum.queue_dropped_samples,
+                sum.max_lag_s
+            ));
+        }
+    }
+    if input.interrupted() {
+        warnings.push(format!(
+            "interrupted after {:.1} s: the results cover what was received until then",
+            input.position() as f64 / fs
+        ));
+    }
+    dropped
 }

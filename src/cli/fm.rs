@@ -1,6 +1,6 @@
 //! `linkscope fm INPUT [-f FREQ]` — NBFM receiver and service-monitor measurements.
 
-use super::common::{print_warnings, progress, resolve_channel, InputArgs};
+use super::common::{print_warnings, progress, resolve_channel, stream_warnings, SourceArgs};
 use anyhow::{bail, Context};
 use clap::Args;
 use linkscope::analog::rx::{FmConfig, FmReceiver, FmResults, DEFAULT_SQUELCH_DB};
@@ -13,7 +13,7 @@ use std::path::PathBuf;
 #[derive(Args)]
 pub struct FmArgs {
     #[command(flatten)]
-    input: InputArgs,
+    input: SourceArgs,
     /// Channel frequency (needed for a wideband capture; default: the capture's centre)
     #[arg(short = 'f', long = "channel", value_parser = units::parse_hz)]
     channel: Option<f64>,
@@ -57,8 +57,10 @@ fn r2(v: f64) -> f64 {
 }
 
 pub fn run(a: FmArgs) -> anyhow::Result<()> {
-    let mut cap = a.input.open()?;
-    let info = cap.info.clone();
+    // A device is tuned a quarter of the sample rate below the channel, away from its DC spike.
+    let tune = a.channel.map(|f| f - a.input.device_rate() / 4.0);
+    let mut cap = a.input.open(tune, a.quiet)?;
+    let info = cap.info();
     let name = info.path.display().to_string();
     if !info.format.is_complex() {
         bail!(
@@ -110,6 +112,10 @@ pub fn run(a: FmArgs) -> anyhow::Result<()> {
             break;
         }
         samples += n as u64;
+        let gap = cap.take_gap();
+        if gap > 0 {
+            rx.gap(gap as f64 / fs);
+        }
         rx.process(&buf[..n], &mut audio);
         if let Some((_, w)) = wav.as_mut() {
             for &v in &audio {
@@ -137,10 +143,11 @@ pub fn run(a: FmArgs) -> anyhow::Result<()> {
         w.finalize().with_context(|| p.clone())?;
         out.commit().with_context(|| p.clone())?;
     }
-    let duration = info.duration_s();
+    let duration = cap.position() as f64 / fs;
     let res = rx.finish(duration);
     let clipped_pct = 100.0 * cap.clipped_components() as f64 / (2 * samples.max(1)) as f64;
     let mut warnings = info.warnings.clone();
+    let dropped = stream_warnings(&mut cap, fs, &mut warnings);
     if res.silent {
         warnings.push(format!(
             "{name}: the input is silent (all samples zero): nothing to measure"
@@ -166,6 +173,8 @@ pub fn run(a: FmArgs) -> anyhow::Result<()> {
         !a.no_deemph,
         &warnings,
     );
+    let mut j = j;
+    j["dropped_samples"] = json!(dropped);
     if let Some(p) = &a.png {
         linkscope::report::plot::fm_png(
             p,

@@ -1,10 +1,12 @@
 //! Subcommands, one file each.
 
 mod common;
+mod devices;
 mod fm;
 mod gen;
 mod info;
 mod mpt;
+mod record;
 mod scan;
 
 use clap::{Parser, Subcommand};
@@ -27,6 +29,10 @@ enum Cmd {
     Mpt(Box<mpt::MptArgs>),
     /// Analogue NBFM channel: demodulate, decode CTCSS/DCS/DTMF/selcall, measure like a service monitor.
     Fm(Box<fm::FmArgs>),
+    /// Record a live device (rtl_tcp, SoapySDR) as SigMF in its native sample format.
+    Record(Box<record::RecordArgs>),
+    /// List SoapySDR devices and their ranges (rates, gains, antennas, bandwidths).
+    Devices(devices::DevicesArgs),
     /// Generate test signals with known truth as SigMF recordings.
     #[command(subcommand)]
     Gen(gen::GenCmd),
@@ -39,6 +45,8 @@ pub fn run() -> anyhow::Result<()> {
         Cmd::Info(a) => info::run(a),
         Cmd::Mpt(a) => mpt::run(*a),
         Cmd::Fm(a) => fm::run(*a),
+        Cmd::Record(a) => record::run(*a),
+        Cmd::Devices(a) => devices::run(a),
         Cmd::Gen(g) => gen::run(g),
     }
 }

@@ -1,6 +1,6 @@
 //! `linkscope mpt INPUT [-f FREQ]` — MPT 1327 control-channel decoder and monitor.
 
-use super::common::{print_warnings, progress, resolve_channel, InputArgs};
+use super::common::{print_warnings, progress, resolve_channel, stream_warnings, SourceArgs};
 use anyhow::Context;
 use clap::Args;
 use linkscope::dsp::Complex32;
@@ -11,7 +11,7 @@ use linkscope::units::{self, mhz};
 #[derive(Args)]
 pub struct MptArgs {
     #[command(flatten)]
-    input: InputArgs,
+    input: SourceArgs,
     /// Control-channel frequency (needed for a wideband capture; default: the capture's centre)
     #[arg(short = 'f', long = "channel", value_parser = units::parse_hz)]
     channel: Option<f64>,
@@ -36,8 +36,10 @@ pub struct MptArgs {
 }
 
 pub fn run(a: MptArgs) -> anyhow::Result<()> {
-    let mut cap = a.input.open()?;
-    let info = cap.info.clone();
+    // A device is tuned a quarter of the sample rate below the channel, away from its DC spike.
+    let tune = a.channel.map(|f| f - a.input.device_rate() / 4.0);
+    let mut cap = a.input.open(tune, a.quiet)?;
+    let info = cap.info();
     let fs = info.sample_rate_hz;
     let input = if info.format.is_complex() {
         let (offset, _) = resolve_channel(&info, a.channel, a.bw, 100e3, "the control channel")?;
@@ -71,6 +73,10 @@ pub fn run(a: MptArgs) -> anyhow::Result<()> {
             if n == 0 {
                 break;
             }
+            let gap = cap.take_gap();
+            if gap > 0 {
+                rx.gap(gap as f64 / fs);
+            }
             rx.process_iq(&buf[..n], &mut out);
             out.drain(..).for_each(|r| show(&r, &mut mon));
             pb.inc(n as u64);
@@ -90,14 +96,21 @@ pub fn run(a: MptArgs) -> anyhow::Result<()> {
     rx.finish(&mut out);
     out.drain(..).for_each(|r| show(&r, &mut mon));
     pb.finish_and_clear();
+    let mut warnings = Vec::new();
+    let dropped = stream_warnings(&mut cap, fs, &mut warnings);
     let s = mon.summary(
-        info.duration_s(),
+        cap.position() as f64 / fs,
         &rx.stats,
         rx.inverted(),
         rx.carrier_offset_hz(),
     );
     if a.json {
-        println!("{}", serde_json::json!({ "summary": s }));
+        let mut sj = serde_json::to_value(&s)?;
+        sj["dropped_samples"] = serde_json::json!(dropped);
+        if !warnings.is_empty() {
+            sj["stream_warnings"] = serde_json::json!(warnings);
+        }
+        println!("{}", serde_json::json!({ "summary": sj }));
         return Ok(());
     }
     println!();
@@ -141,6 +154,7 @@ pub fn run(a: MptArgs) -> anyhow::Result<()> {
         }
     }
     print_warnings(&info.warnings, a.quiet);
+    print_warnings(&warnings, a.quiet);
     Ok(())
 }
 

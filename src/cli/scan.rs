@@ -1,6 +1,6 @@
 //! `linkscope scan INPUT` — spectrum health over a channel plan.
 
-use super::common::{print_warnings, progress, InputArgs};
+use super::common::{print_warnings, progress, stream_warnings, SourceArgs};
 use anyhow::Context;
 use chrono::{DateTime, Local, SecondsFormat, Utc};
 use clap::Args;
@@ -16,7 +16,7 @@ use std::path::PathBuf;
 #[derive(Args)]
 pub struct ScanArgs {
     #[command(flatten)]
-    input: InputArgs,
+    input: SourceArgs,
     /// Channel raster of the default plan (12.5k or 25k)
     #[arg(long, default_value = "12.5k", value_parser = units::parse_hz)]
     raster: f64,
@@ -78,8 +78,8 @@ pub struct ScanArgs {
 }
 
 pub fn run(a: ScanArgs) -> anyhow::Result<()> {
-    let mut cap = a.input.open()?;
-    let info = cap.info.clone();
+    let mut cap = a.input.open(None, a.quiet)?;
+    let info = cap.info();
     info.require_complex("scan")?;
     let fc = info.require_center_freq()?;
     let fs = info.sample_rate_hz;
@@ -122,7 +122,8 @@ pub fn run(a: ScanArgs) -> anyhow::Result<()> {
         interval_s: a.rtl_power.as_ref().map(|_| a.interval),
         waterfall_rows: a.waterfall.as_ref().map(|_| 600),
     };
-    let mut scanner = Scanner::new(cfg, plan, fs, fc, Some(info.num_samples))
+    let expected = (info.num_samples != u64::MAX).then_some(info.num_samples);
+    let mut scanner = Scanner::new(cfg, plan, fs, fc, expected)
         .with_context(|| info.path.display().to_string())?;
     let start: DateTime<Utc> = info.datetime.unwrap_or_else(Utc::now);
     let mut rtl: RtlOut = match &a.rtl_power {
@@ -141,6 +142,7 @@ pub fn run(a: ScanArgs) -> anyhow::Result<()> {
         if n == 0 {
             break;
         }
+        scanner.gap(cap.take_gap());
         scanner.process(&buf[..n]);
         pb.inc(n as u64);
         drain_rtl_power(&mut scanner, &mut rtl, bin_hz, start)?;
@@ -155,6 +157,7 @@ pub fn run(a: ScanArgs) -> anyhow::Result<()> {
             .map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
     );
     report.warnings.extend(info.warnings.iter().cloned());
+    report.dropped_samples = stream_warnings(&mut cap, fs, &mut report.warnings);
     if let Some((f, _, path)) = rtl {
         f.commit().with_context(|| path.display().to_string())?;
     }

@@ -6,8 +6,13 @@
 //! are streamed in blocks: memory does not grow with the file.
 
 pub mod atomic;
+pub mod device;
+pub mod recorder;
+pub mod rtltcp;
 mod sigmf;
 pub mod sigmf_writer;
+#[cfg(feature = "soapy")]
+pub mod soapy;
 
 pub use linkscope_dsp::convert::SampleFormat;
 pub use sigmf::{parse_meta, Annotation, CaptureSegment, SigmfMeta};
@@ -66,6 +71,8 @@ pub enum Container {
     Wav,
     /// Headerless samples.
     Raw,
+    /// A live device (rtl_tcp, SoapySDR).
+    Live,
 }
 
 impl Container {
@@ -76,6 +83,7 @@ impl Container {
             Container::SigmfArchive => "SigMF archive",
             Container::Wav => "WAV",
             Container::Raw => "raw",
+            Container::Live => "live device",
         }
     }
 }

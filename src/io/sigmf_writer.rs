@@ -106,6 +106,16 @@ pub fn meta_path(base: &Path) -> PathBuf {
 }
 
 fn meta_json(h: &SigmfHeader, annotations: &[Value]) -> Value {
+    meta_json_segments(h, &[(0, h.datetime)], annotations)
+}
+
+/// The meta document with one capture segment per `(sample_start, datetime)` (a recording with
+/// gaps starts a new segment after each), all at the header's centre frequency.
+pub(crate) fn meta_json_segments(
+    h: &SigmfHeader,
+    segments: &[(u64, Option<DateTime<Utc>>)],
+    annotations: &[Value],
+) -> Value {
     let mut global = Map::new();
     global.insert("core:datatype".into(), json!(h.format.sigmf_name()));
     global.insert("core:sample_rate".into(), json!(h.sample_rate_hz));
@@ -123,20 +133,26 @@ fn meta_json(h: &SigmfHeader, annotations: &[Value]) -> Value {
     for (k, v) in &h.extra_global {
         global.insert(k.clone(), v.clone());
     }
-    let mut cap = Map::new();
-    cap.insert("core:sample_start".into(), json!(0));
-    if let Some(f) = h.center_freq_hz {
-        cap.insert("core:frequency".into(), json!(f));
-    }
-    if let Some(t) = h.datetime {
-        cap.insert(
-            "core:datetime".into(),
-            json!(t.to_rfc3339_opts(SecondsFormat::Micros, true)),
-        );
-    }
+    let captures: Vec<Value> = segments
+        .iter()
+        .map(|&(start, time)| {
+            let mut cap = Map::new();
+            cap.insert("core:sample_start".into(), json!(start));
+            if let Some(f) = h.center_freq_hz {
+                cap.insert("core:frequency".into(), json!(f));
+            }
+            if let Some(t) = time {
+                cap.insert(
+                    "core:datetime".into(),
+                    json!(t.to_rfc3339_opts(SecondsFormat::Micros, true)),
+                );
+            }
+            Value::Object(cap)
+        })
+        .collect();
     json!({
         "global": global,
-        "captures": [cap],
+        "captures": captures,
         "annotations": annotations,
     })
 }

@@ -407,6 +407,8 @@ pub struct MptReceiver {
     disc_n: u64,
     /// Filter delay subtracted from every time, s.
     delay_s: f64,
+    /// Stream time lost in gaps of a live source, s (added to every time).
+    gap_s: f64,
 }
 
 impl MptReceiver {
@@ -438,6 +440,7 @@ impl MptReceiver {
             disc_sum: 0.0,
             disc_n: 0,
             delay_s: ddc_delay,
+            gap_s: 0.0,
         })
     }
 
@@ -475,6 +478,12 @@ impl MptReceiver {
             self.disc_n += a.len() as u64;
         }
         self.frame_bits(out);
+    }
+
+    /// A live source lost `seconds` of signal before the next samples: later times move on by
+    /// that much (the demodulator resynchronises by itself).
+    pub fn gap(&mut self, seconds: f64) {
+        self.gap_s += seconds;
     }
 
     /// End of input: decide a last, partly received bit.
@@ -518,7 +527,7 @@ impl MptReceiver {
             let b = self.bits[i];
             self.stats.bits += 1;
             self.stats.bits_with_ffsk += b.present as u64;
-            let t_end = (b.end_sample + 1) as f64 / self.audio_fs - self.delay_s;
+            let t_end = (b.end_sample + 1) as f64 / self.audio_fs - self.delay_s + self.gap_s;
             if let Some(log) = self.bit_log.as_mut() {
                 log.push((b.bit, t_end, b.present));
             }

@@ -524,6 +524,25 @@ impl Scanner {
         self.iv_segments = 0;
     }
 
+    /// A live source lost `n` samples before the next ones: the frame in progress is closed
+    /// (counted if at least half long) so no spectrum straddles the gap, the rtl_power interval
+    /// is closed, and the next interval starts at its true time.
+    pub fn gap(&mut self, n: u64) {
+        if n == 0 {
+            return;
+        }
+        if self.frame_pos as f64 >= 0.5 * self.frame_len as f64 {
+            self.end_frame();
+        } else {
+            let _ = self.welch.take_average(&mut self.psd);
+        }
+        self.welch.reset();
+        self.frame_pos = 0;
+        self.flush_interval();
+        self.dropped_samples += n;
+        self.iv_start = (self.samples + self.dropped_samples) as f64 / self.fs;
+    }
+
     /// Close the trailing partial frame (counted only if at least half a frame long) and the
     /// partial interval, so their rows can be drained before [`Scanner::finish`]. Idempotent.
     pub fn end_of_input(&mut self) {
