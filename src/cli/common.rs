@@ -35,7 +35,7 @@ fn parse_format(s: &str) -> Result<SampleFormat, String> {
 #[derive(Args, Debug, Clone)]
 pub struct SourceArgs {
     /// Capture: NAME.sigmf-meta / NAME.sigmf-data / NAME (SigMF), NAME.sigmf (archive), .wav, or a raw file
-    #[arg(required_unless_present = "device")]
+    #[arg(required_unless_present = "device", conflicts_with = "device")]
     pub input: Option<PathBuf>,
     /// Sample format of a raw file (cu8, ci8, ci16_le, cf32_le, ri16_le, rf32_le)
     #[arg(long, value_parser = parse_format)]
@@ -57,7 +57,7 @@ pub struct SourceArgs {
 #[derive(Args, Debug, Clone)]
 pub struct DeviceArgs {
     /// Live source instead of a file: rtl_tcp=HOST:PORT, or SoapySDR arguments (driver=rtlsdr,serial=…; see `linkscope devices`)
-    #[arg(long, conflicts_with = "input")]
+    #[arg(long)]
     pub device: Option<String>,
     /// Device gain: auto, dB (38.6), or per stage (LNA=20,VGA=10; SoapySDR)
     #[arg(long, default_value = "auto", value_parser = Gain::parse)]

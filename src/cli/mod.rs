@@ -50,3 +50,12 @@ pub fn run() -> anyhow::Result<()> {
         Cmd::Gen(g) => gen::run(g),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

@@ -96,6 +96,7 @@ pub struct RtlTcp {
     odd: Option<u8>,
     reconnects: u64,
     timeouts: u64,
+    lost: Option<String>,
 }
 
 impl RtlTcp {
@@ -138,6 +139,7 @@ impl RtlTcp {
             odd: None,
             reconnects: 0,
             timeouts: 0,
+            lost: None,
         };
         s.send_setup()?;
         Ok(s)
@@ -267,7 +269,11 @@ impl LiveDevice for RtlTcp {
         while got < want {
             if self.sock.is_none() {
                 // (A previous read ended at the break; its samples went out before this gap.)
-                gap += self.reconnect("the server went away")?;
+                let why = self
+                    .lost
+                    .take()
+                    .unwrap_or_else(|| "the server went away".into());
+                gap += self.reconnect(&why)?;
                 got = 0;
                 continue;
             }
@@ -281,6 +287,7 @@ impl LiveDevice for RtlTcp {
                     self.sock = None;
                     got &= !1;
                     if got > 0 {
+                        self.lost = Some("the server closed the connection".into());
                         break;
                     }
                     gap += self.reconnect("the server closed the connection")?;
@@ -302,6 +309,7 @@ impl LiveDevice for RtlTcp {
                     self.sock = None;
                     got &= !1;
                     if got > 0 {
+                        self.lost = Some(format!("no data for {READ_TIMEOUT:?}"));
                         break;
                     }
                     gap += self.reconnect(&format!("no data for {READ_TIMEOUT:?}"))?;
@@ -310,6 +318,7 @@ impl LiveDevice for RtlTcp {
                     self.sock = None;
                     got &= !1;
                     if got > 0 {
+                        self.lost = Some(format!("connection error ({e})"));
                         break;
                     }
                     gap += self.reconnect(&format!("connection error ({e})"))?;

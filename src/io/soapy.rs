@@ -37,6 +37,9 @@ pub struct SoapySource {
     timeouts: u64,
     corrupt: u64,
     carry_gap: u64,
+    overflowed: bool,
+    held: Vec<u8>,
+    failed: Option<CaptureError>,
 }
 
 // The device handle moves to the reader thread once and is used only there.
@@ -171,6 +174,9 @@ impl SoapySource {
             timeouts: 0,
             corrupt: 0,
             carry_gap: 0,
+            overflowed: false,
+            held: Vec::new(),
+            failed: None,
         };
         s.activate()?;
         Ok(s)
@@ -223,10 +229,20 @@ impl LiveDevice for SoapySource {
     }
 
     fn read(&mut self, buf: &mut [u8]) -> Result<DevRead, CaptureError> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
         let bps = self.info.format.bytes_per_sample();
         let want = buf.len() / bps * bps;
         let mut got = 0;
-        let mut gap = 0u64;
+        let mut gap = std::mem::take(&mut self.carry_gap);
+        if !self.held.is_empty() {
+            // Samples read after an overflow, held back from the previous read: they go first.
+            let h = std::mem::take(&mut self.held);
+            let k = h.len().min(want);
+            buf[..k].copy_from_slice(&h[..k]);
+            got = k;
+        }
         let mut last_data = Instant::now();
         while got < want {
             let dst = &mut buf[got..want];
@@ -239,8 +255,28 @@ impl LiveDevice for SoapySource {
             match r {
                 Ok(n) => {
                     if n > 0 {
-                        self.started.get_or_insert_with(Instant::now);
-                        last_data = Instant::now();
+                        let now = Instant::now();
+                        // The first sample was taken n/fs before its block arrived.
+                        let back = Duration::from_secs_f64(n as f64 / self.info.rate_hz);
+                        let t0 = *self
+                            .started
+                            .get_or_insert(now.checked_sub(back).unwrap_or(now));
+                        last_data = now;
+                        if std::mem::take(&mut self.overflowed) {
+                            // Samples lost in the overflow: those due by the first sample of this
+                            // read that were not delivered.
+                            let have = self.delivered + gap + (got / bps) as u64;
+                            let first_due = (((now - t0).as_secs_f64() * self.info.rate_hz) as u64)
+                                .saturating_sub(n as u64);
+                            let lost = first_due.saturating_sub(have);
+                            if got > 0 {
+                                // Keep the samples on each side of the gap in separate reads.
+                                self.carry_gap += lost;
+                                self.held = buf[got..got + n * bps].to_vec();
+                                break;
+                            }
+                            gap += lost;
+                        }
                     }
                     got += n * bps;
                 }
@@ -258,43 +294,36 @@ impl LiveDevice for SoapySource {
                         }
                     }
                     ErrorCode::Overflow => {
+                        // The loss is measured when samples flow again (see above).
                         self.overflows += 1;
-                        // Samples the device should have produced by now, less those delivered
-                        // (including what this call already holds).
-                        let have = self.delivered + gap + (got / bps) as u64;
-                        let due = self
-                            .started
-                            .map(|t| (t.elapsed().as_secs_f64() * self.info.rate_hz) as u64)
-                            .unwrap_or(have);
-                        if got > 0 {
-                            // Deliver what came before the overflow; the gap goes with the next.
-                            self.delivered += (got / bps) as u64 + gap;
-                            self.carry_gap += due.saturating_sub(have);
-                            return Ok(DevRead::Data {
-                                bytes: got,
-                                gap_samples: gap,
-                            });
-                        }
-                        gap += due.saturating_sub(have);
+                        self.overflowed = true;
                     }
                     ErrorCode::Corruption => self.corrupt += 1,
                     ErrorCode::NotSupported if got == 0 => return Ok(DevRead::End),
                     ErrorCode::NotSupported => break,
                     _ => {
-                        return Err(err(
+                        let e = err(
                             &self.info.name,
-                            &format!("stream error after {} samples", self.delivered),
+                            &format!(
+                                "stream error after {} samples",
+                                self.delivered + gap + (got / bps) as u64
+                            ),
                             e,
-                        ))
+                        );
+                        if got == 0 {
+                            return Err(e);
+                        }
+                        // Deliver what arrived before the error; the error ends the next read.
+                        self.failed = Some(e);
+                        break;
                     }
                 },
             }
         }
-        let carried = std::mem::take(&mut self.carry_gap);
-        self.delivered += (got / bps) as u64 + gap + carried;
+        self.delivered += (got / bps) as u64 + gap;
         Ok(DevRead::Data {
             bytes: got,
-            gap_samples: gap + carried,
+            gap_samples: gap,
         })
     }
 
