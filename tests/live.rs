@@ -354,3 +354,85 @@ fn refusals_are_clear() {
     assert_eq!(rc, 1);
     assert!(err.contains("--force"), "{err}");
 }
+
+#[test]
+fn a_partial_sample_from_a_power_loss_is_repaired_explicitly() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("cut");
+    let src = root().join(BAND);
+    std::fs::copy(
+        format!("{}.sigmf-meta", src.display()),
+        format!("{}.sigmf-meta", base.display()),
+    )
+    .unwrap();
+    let mut data = band_bytes();
+    let n = data.len() / 2;
+    data.push(0x80); // half a cu8 sample
+    std::fs::write(format!("{}.sigmf-data", base.display()), &data).unwrap();
+    let b = base.to_str().unwrap();
+    let (rc, _, err) = run(&["info", b]);
+    assert_eq!(rc, 1);
+    assert!(err.contains("--repair"), "{err}");
+    let (rc, out, err) = run(&["info", b, "--repair", "--json"]);
+    assert_eq!(rc, 0, "{err}");
+    assert!(err.contains("removed 1 trailing bytes"), "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["samples"], n as u64);
+    let (_, _, err) = run(&["info", b, "--repair"]);
+    assert!(err.contains("nothing to repair"), "{err}");
+}
+
+#[test]
+fn sigint_ends_a_live_scan_with_complete_results() {
+    let srv = FakeRtlTcp::start(Serve {
+        data: band_bytes(),
+        rate: Some(2.4e6),
+        cut_at: None,
+        looped: true,
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("rows.csv");
+    let child = Command::new(env!("CARGO_BIN_EXE_linkscope"))
+        .args([
+            "scan",
+            "--device",
+            &format!("rtl_tcp=127.0.0.1:{}", srv.port),
+            "--freq",
+            "355M",
+            "--json",
+            "-q",
+            "--rtl-power",
+            csv.to_str().unwrap(),
+            "--interval",
+            "0.1s",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let secs = v["duration_s"].as_f64().unwrap();
+    assert!(secs > 0.5, "{secs} s scanned");
+    assert!(v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w.as_str().unwrap().contains("interrupted")));
+    assert_eq!(v["dropped_samples"], 0);
+    // The carrier of the capture is in the table.
+    assert!(v["channels_with_signal"].as_u64().unwrap() >= 3, "{v}");
+    let rows = std::fs::read_to_string(&csv).unwrap();
+    assert!(rows.lines().count() >= 5, "{rows}");
+    drop(srv);
+}

@@ -14,6 +14,10 @@ pub struct InfoArgs {
     /// One JSON document on stdout
     #[arg(long)]
     json: bool,
+    /// First trim a partial trailing sample from a SigMF recording (left by a power loss while
+    /// recording); the samples before it are kept
+    #[arg(long)]
+    repair: bool,
 }
 
 #[derive(Serialize)]
@@ -38,6 +42,20 @@ struct InfoReport {
 }
 
 pub fn run(a: InfoArgs) -> anyhow::Result<()> {
+    if a.repair {
+        let removed = linkscope::io::repair_sigmf(&a.input.input)?;
+        if removed > 0 {
+            eprintln!(
+                "repaired {}: removed {removed} trailing bytes (a partial sample)",
+                a.input.input.display()
+            );
+        } else {
+            eprintln!(
+                "{}: the data is a whole number of samples; nothing to repair",
+                a.input.input.display()
+            );
+        }
+    }
     let mut cap = a.input.open()?;
     let info = cap.info.clone();
     let clip = info.format.clip_level();

@@ -412,7 +412,7 @@ fn sample_count(path: &Path, len: u64, format: SampleFormat) -> Result<u64, Capt
         return Err(CaptureError::invalid(
             path,
             format!(
-                "{len} bytes is not a whole number of {} samples ({bps} bytes each): the file is truncated or the datatype is wrong",
+                "{len} bytes is not a whole number of {} samples ({bps} bytes each): the file is truncated or the datatype is wrong (a recording cut by a power loss: `linkscope info --repair NAME` trims the partial sample)",
                 format.sigmf_name()
             ),
         ));
@@ -492,6 +492,41 @@ fn info_from_meta(
         description: meta.description,
         warnings: meta.warnings,
     })
+}
+
+/// Trim a partial trailing sample from a SigMF pair's data file (what a power loss during
+/// `linkscope record` can leave). `path` is NAME, NAME.sigmf-meta or NAME.sigmf-data. Returns the
+/// bytes removed (0 when the file was whole); the metadata is only read.
+pub fn repair_sigmf(path: &Path) -> Result<u64, CaptureError> {
+    let name = path.to_string_lossy();
+    let base = name
+        .strip_suffix(".sigmf-meta")
+        .or_else(|| name.strip_suffix(".sigmf-data"))
+        .unwrap_or(&name)
+        .to_string();
+    let meta_path = PathBuf::from(format!("{base}.sigmf-meta"));
+    let text = std::fs::read(&meta_path).map_err(|e| CaptureError::io(&meta_path, e))?;
+    let meta = parse_meta(&meta_path, &text)?;
+    if meta.dataset.is_some() || meta.header_bytes > 0 {
+        return Err(CaptureError::invalid(
+            &meta_path,
+            "--repair handles linkscope's own recordings (NAME.sigmf-data without a header) only",
+        ));
+    }
+    let data_path = PathBuf::from(format!("{base}.sigmf-data"));
+    let len = file_len(&data_path)?;
+    let bps = meta.format.bytes_per_sample() as u64;
+    let extra = len % bps;
+    if extra > 0 {
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&data_path)
+            .map_err(|e| CaptureError::io(&data_path, e))?;
+        f.set_len(len - extra)
+            .and_then(|_| f.sync_all())
+            .map_err(|e| CaptureError::io(&data_path, e))?;
+    }
+    Ok(extra)
 }
 
 fn open_sigmf_pair(
