@@ -436,3 +436,45 @@ fn sigint_ends_a_live_scan_with_complete_results() {
     assert!(rows.lines().count() >= 5, "{rows}");
     drop(srv);
 }
+
+#[test]
+fn fm_runs_live_and_reads_the_shipped_capture_truth() {
+    // captures/fm/dcs023i_dtmf_cu8: 96 kS/s cu8, channel 20 kHz above the centre; truth from its
+    // generator (expected.json): DCS 047 (= 023 inverted), DTMF 4711, +400 Hz.
+    let base = root().join("captures/fm/dcs023i_dtmf_cu8");
+    let data = std::fs::read(format!("{}.sigmf-data", base.display())).unwrap();
+    let dur = format!("{}", (data.len() / 2) as f64 / 96e3);
+    let srv = FakeRtlTcp::start(Serve {
+        data,
+        rate: None,
+        cut_at: None,
+        looped: false,
+    });
+    let (rc, out, err) = run(&[
+        "fm",
+        "--device",
+        &format!("rtl_tcp=127.0.0.1:{}", srv.port),
+        "--freq",
+        "355.0125M",
+        "--rate",
+        "96k",
+        "-f",
+        "355.0325M",
+        "--duration",
+        &dur,
+        "--buffer",
+        "10s",
+        "--json",
+        "-q",
+    ]);
+    assert_eq!(rc, 0, "{err}");
+    srv.join();
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["dcs_code"], "047");
+    assert_eq!(v["dtmf_digits"], "4711");
+    assert!(
+        (v["freq_error_hz"].as_f64().unwrap() - 400.0).abs() < 10.0,
+        "{v}"
+    );
+    assert_eq!(v["dropped_samples"], 0);
+}
