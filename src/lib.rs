@@ -15,4 +15,5 @@ pub mod report;
 pub mod sim;
 pub mod spectrum;
 pub mod stream;
+pub mod survey;
 pub mod units;

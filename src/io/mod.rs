@@ -7,6 +7,7 @@
 
 pub mod atomic;
 pub mod device;
+pub mod gps;
 pub mod recorder;
 pub mod rtltcp;
 mod sigmf;

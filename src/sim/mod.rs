@@ -4,6 +4,7 @@
 //! receiver.
 
 pub mod band;
+pub mod drive;
 
 use linkscope_dsp::Complex32;
 

@@ -2,6 +2,7 @@
 //! interferers), and its results.
 
 pub mod plan;
+pub mod power;
 pub mod scan;
 
 pub use plan::Channel;

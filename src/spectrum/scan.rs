@@ -20,6 +20,7 @@
 //!   a fifth of a channel bandwidth from every plan channel's centre.
 
 use super::plan::Channel;
+use super::power::channel_bin_weights;
 use linkscope_dsp::psd::Welch;
 use linkscope_dsp::stats::db10;
 use linkscope_dsp::window::Window;
@@ -330,24 +331,15 @@ impl Scanner {
         let welch =
             Welch::new(n, n / 2, Window::BlackmanHarris).map_err(|e| cerr(e.to_string()))?;
         let df = fs / n as f64;
-        let bin_f = |k: usize| fc + (k as f64 - (n / 2) as f64) * df;
         let half_usable = cfg.usable_fraction * fs / 2.0;
         let ulo = ((n / 2) as f64 - half_usable / df).ceil().max(0.0) as usize;
         let uhi = (((n / 2) as f64 + half_usable / df).floor() as usize).min(n - 1);
         let chans = plan
             .iter()
             .map(|c| {
-                let (flo, fhi) = (c.lower_hz(), c.upper_hz());
-                let k0 = (((flo - fc) / df + (n / 2) as f64) - 0.5).floor().max(0.0) as usize;
-                let k1 = ((((fhi - fc) / df + (n / 2) as f64) + 0.5).ceil() as usize).min(n - 1);
-                let weights = (k0..=k1)
-                    .map(|k| {
-                        let (b0, b1) = (bin_f(k) - df / 2.0, bin_f(k) + df / 2.0);
-                        ((b1.min(fhi) - b0.max(flo)).max(0.0) / df) as f32
-                    })
-                    .collect();
+                let (start, weights) = channel_bin_weights(fc, fs, n, c.lower_hz(), c.upper_hz());
                 ChannelAcc {
-                    start: k0,
+                    start,
                     weights,
                     sum: 0.0,
                     peak: 0.0,
