@@ -23,6 +23,44 @@ pub enum GenCmd {
     /// An NBFM channel: test tone or WAV voice, CTCSS (with reverse burst) or DCS, DTMF,
     /// selcall, pre-emphasis, deviation, carrier error and CNR
     Fm(Box<FmGenArgs>),
+    /// A survey drive: a carrier received along a route (path loss + shadowing + Rayleigh
+    /// fading) as SigMF, its NMEA log (OUT.nmea) and the true local-mean level every 10 ms
+    /// (OUT.truth.csv)
+    Survey(SurveyGenArgs),
+}
+
+#[derive(Args)]
+pub struct SurveyGenArgs {
+    /// Output base name
+    #[arg(short, long)]
+    out: PathBuf,
+    /// Duration
+    #[arg(long, default_value = "90s", value_parser = units::parse_seconds)]
+    duration: f64,
+    /// Sample rate
+    #[arg(long, default_value = "16k", value_parser = units::parse_hz)]
+    rate: f64,
+    /// Carrier frequency (the capture is centred 1 kHz below it)
+    #[arg(long, default_value = "351.0125M", value_parser = units::parse_hz)]
+    freq: f64,
+    /// Level 1 km from the site, dBFS
+    #[arg(long, default_value = "-40", value_parser = units::parse_db, allow_hyphen_values = true)]
+    level_1km: f64,
+    /// Shadowing standard deviation, dB
+    #[arg(long, default_value = "6", value_parser = units::parse_db)]
+    shadow: f64,
+    /// Cruising speed, m/s
+    #[arg(long, default_value_t = 12.0)]
+    speed: f64,
+    /// GPS outage START:DURATION in seconds (repeatable)
+    #[arg(long)]
+    gps_gap: Vec<String>,
+    /// Sample format (ci16_le, cf32_le, cu8)
+    #[arg(long, default_value = "ci16_le")]
+    format: String,
+    /// Random seed
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
 }
 
 #[derive(Args)]
@@ -183,7 +221,90 @@ pub fn run(cmd: GenCmd) -> anyhow::Result<()> {
         GenCmd::Band(a) => band(a),
         GenCmd::Mpt(a) => mpt(a),
         GenCmd::Fm(a) => fm(*a),
+        GenCmd::Survey(a) => survey(a),
     }
+}
+
+fn survey(a: SurveyGenArgs) -> anyhow::Result<()> {
+    use linkscope::sim::drive::{Drive, DriveConfig};
+    let format = SampleFormat::from_name(&a.format)
+        .filter(|f| f.is_complex())
+        .ok_or_else(|| {
+            anyhow::anyhow!("--format {}: expected ci16_le, cf32_le or cu8", a.format)
+        })?;
+    let mut cfg = DriveConfig::new(a.duration);
+    cfg.seed = a.seed;
+    cfg.rate_hz = a.rate;
+    cfg.carrier_hz = a.freq;
+    cfg.level_1km_dbfs = a.level_1km;
+    cfg.shadow_db = a.shadow;
+    cfg.speed_mps = a.speed;
+    for g in &a.gps_gap {
+        let (s, d) = g
+            .split_once(':')
+            .and_then(|(s, d)| Some((s.parse::<f64>().ok()?, d.parse::<f64>().ok()?)))
+            .ok_or_else(|| anyhow::anyhow!("--gps-gap {g}: expected START:DURATION in seconds"))?;
+        cfg.gps_gaps.push((s, d));
+    }
+    let center = a.freq - cfg.offset_hz;
+    let truth = json!({
+        "kind": "survey drive",
+        "carrier_hz": a.freq,
+        "level_1km_dbfs": cfg.level_1km_dbfs,
+        "path_loss_exponent": cfg.exponent,
+        "shadow_sigma_db": cfg.shadow_db,
+        "shadow_decorrelation_m": cfg.shadow_corr_m,
+        "noise_dbfs": cfg.noise_dbfs,
+        "site_east_north_m": [cfg.site_m.0, cfg.site_m.1],
+        "route_origin": [cfg.origin.0, cfg.origin.1],
+        "speed_mps": cfg.speed_mps,
+        "stops": {"every_s": cfg.stop_every_s, "duration_s": cfg.stop_s},
+        "gps_gaps": cfg.gps_gaps,
+        "seed": cfg.seed,
+        "truth_file": "NAME.truth.csv: t_s, lat, lon, route distance m, true local-mean level dBFS (path loss + shadowing)",
+    });
+    let start = cfg.start;
+    let drive = Drive::new(cfg);
+    let header = simulated_header(
+        format,
+        a.rate,
+        center,
+        start,
+        format!(
+            "Simulated survey drive (linkscope gen survey): carrier at {} MHz over path loss, shadowing and Rayleigh fading along a city route; NMEA log in NAME.nmea",
+            a.freq / 1e6
+        ),
+        truth,
+    );
+    let ctx = || a.out.display().to_string();
+    let mut w = SigmfWriter::create(&a.out, header).with_context(ctx)?;
+    let total = (a.duration * a.rate).round() as u64;
+    let mut rng = linkscope::sim::Rng::new(a.seed ^ 0x5eed);
+    let mut buf = vec![Complex32::default(); 1 << 14];
+    let mut done = 0u64;
+    while done < total {
+        let n = ((total - done) as usize).min(buf.len());
+        drive.fill(done, &mut buf[..n], &mut rng);
+        w.write(&buf[..n]).with_context(ctx)?;
+        done += n as u64;
+    }
+    let nmea = PathBuf::from(format!("{}.nmea", a.out.display()));
+    write_atomic(&nmea, drive.nmea().as_bytes()).with_context(|| nmea.display().to_string())?;
+    let mut t = String::from("t_s,lat,lon,route_m,true_level_dbfs\n");
+    for (ts, la, lo, s, l) in drive.truth(0.01) {
+        t.push_str(&format!("{ts:.2},{la:.7},{lo:.7},{s:.2},{l:.3}\n"));
+    }
+    let tp = PathBuf::from(format!("{}.truth.csv", a.out.display()));
+    write_atomic(&tp, t.as_bytes()).with_context(|| tp.display().to_string())?;
+    w.finish().with_context(ctx)?;
+    eprintln!(
+        "wrote {}.sigmf-meta/.sigmf-data, {}, {}: {:.1} s",
+        a.out.display(),
+        nmea.display(),
+        tp.display(),
+        a.duration
+    );
+    Ok(())
 }
 
 fn band(a: BandArgs) -> anyhow::Result<()> {

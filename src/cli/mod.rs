@@ -8,6 +8,7 @@ mod info;
 mod mpt;
 mod record;
 mod scan;
+mod survey;
 
 use clap::{Parser, Subcommand};
 
@@ -33,6 +34,8 @@ enum Cmd {
     Record(Box<record::RecordArgs>),
     /// List SoapySDR devices and their ranges (rates, gains, antennas, bandwidths).
     Devices(devices::DevicesArgs),
+    /// Coverage survey along a route: capture/device + GPS → local means, tiles, reliability, maps.
+    Survey(Box<survey::SurveyArgs>),
     /// Generate test signals with known truth as SigMF recordings.
     #[command(subcommand)]
     Gen(gen::GenCmd),
@@ -47,6 +50,7 @@ pub fn run() -> anyhow::Result<()> {
         Cmd::Fm(a) => fm::run(*a),
         Cmd::Record(a) => record::run(*a),
         Cmd::Devices(a) => devices::run(a),
+        Cmd::Survey(a) => survey::run(*a),
         Cmd::Gen(g) => gen::run(g),
     }
 }

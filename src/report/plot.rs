@@ -351,3 +351,146 @@ pub fn fm_png(
     }
     out.commit().map_err(|e| perr(path, e))
 }
+
+/// Survey map: tiles filled by their median level (colour scale, outlined green when they pass,
+/// red when they fail), the local means as dots on the same scale, the track in grey, and a
+/// legend bar. Axes in metres east/north of the grid origin.
+pub fn survey_png(
+    path: &Path,
+    r: &crate::survey::SurveyReport,
+    means: &[crate::survey::LocalMean],
+    grid: &crate::survey::geo::Grid,
+    fixes: &[crate::io::gps::Fix],
+) -> Result<(), PlotError> {
+    ensure_font();
+    let ch = r.channels.first().ok_or_else(|| perr(path, "no channel"))?;
+    if ch.tiles.is_empty() {
+        return Err(perr(path, "no tile was measured: nothing to map"));
+    }
+    let unit = r.config.threshold_unit;
+    let level = |dbfs: f64| {
+        dbfs + if unit == "dBm" {
+            r.config.cal_db.unwrap_or(0.0)
+        } else {
+            0.0
+        }
+    };
+    let pts: Vec<(f64, f64)> = fixes
+        .iter()
+        .filter(|f| f.valid)
+        .map(|f| grid.xy(f.lat, f.lon))
+        .collect();
+    let ts = grid.tile_m;
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for t in &ch.tiles {
+        x0 = x0.min(t.tile.0 as f64 * ts);
+        x1 = x1.max((t.tile.0 + 1) as f64 * ts);
+        y0 = y0.min(t.tile.1 as f64 * ts);
+        y1 = y1.max((t.tile.1 + 1) as f64 * ts);
+    }
+    for &(x, y) in &pts {
+        (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(y), y1.max(y));
+    }
+    let pad = ts * 0.5;
+    let (x0, x1, y0, y1) = (x0 - pad, x1 + pad, y0 - pad, y1 + pad);
+    let lv: Vec<f64> = ch.tiles.iter().map(|t| t.median_level).collect();
+    let lo = lv
+        .iter()
+        .cloned()
+        .fold(f64::MAX, f64::min)
+        .min(r.config.threshold - 10.0);
+    let hi = lv
+        .iter()
+        .cloned()
+        .fold(f64::MIN, f64::max)
+        .max(r.config.threshold + 10.0);
+    let col = |v: f64| ramp(((v - lo) / (hi - lo)).clamp(0.0, 1.0));
+    let out = AtomicFile::reserve(path);
+    {
+        let root = BitMapBackend::new(out.temp_path(), (1200, 1000)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| perr(path, e))?;
+        let title = format!(
+            "Coverage {:.6} MHz — {} of {} tiles pass ({:.1} %), threshold {} {unit}",
+            ch.channel.freq_hz / 1e6,
+            ch.tiles_passed,
+            ch.tiles_tested,
+            ch.covered_area_reliability_pct,
+            r.config.threshold
+        );
+        let root = root
+            .titled(&title, ("sans-serif", 22))
+            .map_err(|e| perr(path, e))?;
+        let (map, legend) = root.split_horizontally(1040);
+        // Equal scale on both axes.
+        let span = (x1 - x0).max(y1 - y0);
+        let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+        let mut c = ChartBuilder::on(&map)
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d(
+                cx - span / 2.0..cx + span / 2.0,
+                cy - span / 2.0..cy + span / 2.0,
+            )
+            .map_err(|e| perr(path, e))?;
+        c.configure_mesh()
+            .x_desc(format!("m east of {:.4}°, {:.4}°", grid.lat0, grid.lon0))
+            .y_desc("m north")
+            .draw()
+            .map_err(|e| perr(path, e))?;
+        for t in &ch.tiles {
+            let (a, b) = (
+                (t.tile.0 as f64 * ts, t.tile.1 as f64 * ts),
+                ((t.tile.0 + 1) as f64 * ts, (t.tile.1 + 1) as f64 * ts),
+            );
+            c.draw_series([Rectangle::new(
+                [a, b],
+                col(t.median_level).mix(0.55).filled(),
+            )])
+            .map_err(|e| perr(path, e))?;
+            let edge = if t.passed { GREEN } else { RED };
+            c.draw_series([Rectangle::new([a, b], edge.stroke_width(2))])
+                .map_err(|e| perr(path, e))?;
+        }
+        c.draw_series(
+            pts.iter()
+                .map(|&p| Circle::new(p, 1, RGBColor(120, 120, 120).filled())),
+        )
+        .map_err(|e| perr(path, e))?;
+        c.draw_series(means.iter().filter(|m| m.channel == 0).map(|m| {
+            Circle::new(
+                grid.xy(m.lat, m.lon),
+                4,
+                col(level(m.local_mean_dbfs)).filled(),
+            )
+        }))
+        .map_err(|e| perr(path, e))?;
+        // Legend: the colour scale with the threshold marked.
+        let mut l = ChartBuilder::on(&legend)
+            .margin_top(40)
+            .margin_bottom(52)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..1.0, lo..hi)
+            .map_err(|e| perr(path, e))?;
+        l.configure_mesh()
+            .disable_x_mesh()
+            .disable_x_axis()
+            .y_desc(format!("median local mean, {unit}"))
+            .draw()
+            .map_err(|e| perr(path, e))?;
+        let steps = 100;
+        l.draw_series((0..steps).map(|k| {
+            let v0 = lo + (hi - lo) * k as f64 / steps as f64;
+            let v1 = lo + (hi - lo) * (k + 1) as f64 / steps as f64;
+            Rectangle::new([(0.0, v0), (1.0, v1)], col(v0).filled())
+        }))
+        .map_err(|e| perr(path, e))?;
+        l.draw_series([PathElement::new(
+            vec![(0.0, r.config.threshold), (1.0, r.config.threshold)],
+            BLACK.stroke_width(3),
+        )])
+        .map_err(|e| perr(path, e))?;
+        root.present().map_err(|e| perr(path, e))?;
+    }
+    out.commit().map_err(|e| perr(path, e))
+}

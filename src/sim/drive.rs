@@ -60,7 +60,7 @@ impl DriveConfig {
             offset_hz: 1_000.0,
             duration_s,
             start: "2026-11-01T09:00:00Z".parse().expect("constant"),
-            origin: (39.9000, 116.4000),
+            origin: (39.900_31, 116.400_47),
             site_m: (-600.0, -450.0),
             level_1km_dbfs: -40.0,
             exponent: 3.5,

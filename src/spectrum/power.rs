@@ -40,7 +40,7 @@ impl ChannelMeter {
             .iter()
             .map(|c| c.1 - c.0)
             .fold(f64::INFINITY, f64::min);
-        if channels.is_empty() || !(narrowest > 0.0) {
+        if channels.is_empty() || narrowest.is_nan() || narrowest <= 0.0 {
             return Err("no channel to measure".into());
         }
         for &(lo, hi) in channels {

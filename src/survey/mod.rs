@@ -5,9 +5,10 @@
 //!   `core:datetime` + sample index / rate, plus `--gps-offset`) and a position interpolated
 //!   linearly between the two fixes around it. Fixes more than `max_gap_s` apart, a fix without
 //!   a valid position, or a time outside the log are a gap: never bridged, counted per reason.
-//! - **Local mean** (Lee's criterion): the frames' linear channel powers are averaged over a
-//!   window of 40 wavelengths of travel (34.3 m at 350 MHz) holding at least 50 frames; the
-//!   result is placed at the window's middle. A gap ends the window in progress (discarded);
+//! - **Local mean** (Lee's criterion): linear channel powers are averaged over a window of 40
+//!   wavelengths of travel (34.3 m at 350 MHz) holding at least 50 samples; the result is placed
+//!   at the window's middle. Samples are taken by distance, one frame per 0.4 λ travelled (1 %
+//!   of the window, so ~100 per window), so a stop does not weight the fading at one spot. A gap ends the window in progress (discarded);
 //!   a window that takes longer than `max_window_s` (the vehicle stopped, so the fading is not
 //!   averaged) is discarded and counted; a window with fewer than 50 frames is discarded and
 //!   counted as undersampled.
@@ -174,8 +175,12 @@ pub struct LocalMean {
     pub channel: usize,
     /// UTC time of the window's middle.
     pub time_utc: String,
-    /// Seconds from the input's start.
+    /// Seconds from the input's start (window middle).
     pub t_s: f64,
+    /// First frame's centre, s from the input's start.
+    pub start_s: f64,
+    /// Last frame's centre, s.
+    pub end_s: f64,
     /// Window's middle, degrees.
     pub lat: f64,
     /// Degrees.
@@ -299,6 +304,7 @@ pub struct SurveyReport {
 #[derive(Default)]
 struct Window {
     n: u64,
+    since: f64,
     sum: f64,
     dist: f64,
     start: Option<f64>,
@@ -366,6 +372,11 @@ impl Survey {
         &mut self.track
     }
 
+    /// The track joined so far.
+    pub fn track(&self) -> &Track {
+        &self.track
+    }
+
     /// Local means so far.
     pub fn local_means(&self) -> &[LocalMean] {
         &self.means
@@ -422,15 +433,22 @@ impl Survey {
             .map(|l| distance_m(l.lat, l.lon, pos.lat, pos.lon))
             .unwrap_or(0.0);
         self.last = Some(pos);
+        #[allow(clippy::needless_range_loop)] // c indexes five parallel per-channel vectors
         for c in 0..self.windows.len() {
             let wm = self.window_m[c];
             let w = &mut self.windows[c];
             if w.n == 0 {
                 w.start = Some(t_s);
             }
-            w.n += 1;
-            w.sum += powers[c];
             w.dist += step;
+            w.since += step;
+            // Samples are taken by distance (every 1 % of the window, 0.4 λ): a vehicle that
+            // stands still adds no weight to the spot where it stands.
+            if w.n == 0 || w.since >= wm / 100.0 {
+                w.n += 1;
+                w.sum += powers[c];
+                w.since = 0.0;
+            }
             if w.mid.is_none() && w.dist >= wm / 2.0 {
                 w.mid = Some((t_s, pos));
             }
@@ -452,6 +470,8 @@ impl Survey {
                         + Duration::nanoseconds(((mt + self.cfg.gps_offset_s) * 1e9) as i64))
                     .to_rfc3339_opts(SecondsFormat::Millis, true),
                     t_s: (mt * 1e3).round() / 1e3,
+                    start_s: (start * 1e3).round() / 1e3,
+                    end_s: (t_s * 1e3).round() / 1e3,
                     lat: mp.lat,
                     lon: mp.lon,
                     samples: done.n,

@@ -8,12 +8,13 @@ use crate::io::gps::Fix;
 use serde_json::{json, Value};
 use std::fmt::Write;
 
-/// CSV: `time_utc,lat,lon,channel_mhz,samples,distance_m,duration_s,speed_mps,local_mean_dbfs,
-/// [local_mean_dbm,]meets_threshold,tile_e,tile_n`.
+/// CSV: `time_utc,lat,lon,channel_mhz,samples,distance_m,duration_s,speed_mps,start_s,end_s,
+/// local_mean_dbfs,[local_mean_dbm,]meets_threshold,tile_e,tile_n` (`start_s`/`end_s`: the
+/// window's first and last frame, seconds from the input's start).
 pub fn csv(r: &SurveyReport, means: &[super::LocalMean]) -> String {
     let dbm = r.config.cal_db.is_some();
     let mut s = String::from(
-        "time_utc,lat,lon,channel_mhz,samples,distance_m,duration_s,speed_mps,local_mean_dbfs",
+        "time_utc,lat,lon,channel_mhz,samples,distance_m,duration_s,speed_mps,start_s,end_s,local_mean_dbfs",
     );
     if dbm {
         s.push_str(",local_mean_dbm");
@@ -22,7 +23,7 @@ pub fn csv(r: &SurveyReport, means: &[super::LocalMean]) -> String {
     for m in means {
         let _ = write!(
             s,
-            "{},{:.7},{:.7},{:.6},{},{},{},{},{}",
+            "{},{:.7},{:.7},{:.6},{},{},{},{},{},{},{}",
             m.time_utc,
             m.lat,
             m.lon,
@@ -31,6 +32,8 @@ pub fn csv(r: &SurveyReport, means: &[super::LocalMean]) -> String {
             m.distance_m,
             m.duration_s,
             m.speed_mps,
+            m.start_s,
+            m.end_s,
             m.local_mean_dbfs
         );
         if let Some(v) = m.local_mean_dbm.filter(|_| dbm) {

@@ -14,11 +14,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// Fixes with their arrival times, shared with the reader thread.
+type Arrivals = Arc<Mutex<Vec<(Fix, DateTime<Utc>)>>>;
+
 /// A connection to gpsd.
 pub struct GpsdClient {
     /// `HOST:PORT`.
     pub addr: String,
-    fixes: Arc<Mutex<Vec<(Fix, DateTime<Utc>)>>>,
+    fixes: Arrivals,
     alive: Arc<AtomicBool>,
     error: Arc<Mutex<Option<String>>>,
 }
@@ -56,7 +59,7 @@ impl GpsdClient {
             .map_err(|e| format!("gpsd {addr}: cannot connect: {e} (is gpsd running?)"))?;
         s.write_all(b"?WATCH={\"enable\":true,\"json\":true}\n")
             .map_err(|e| format!("gpsd {addr}: {e}"))?;
-        let fixes = Arc::new(Mutex::new(Vec::new()));
+        let fixes: Arrivals = Arc::new(Mutex::new(Vec::new()));
         let alive = Arc::new(AtomicBool::new(true));
         let error = Arc::new(Mutex::new(None));
         let (f2, a2, e2) = (fixes.clone(), alive.clone(), error.clone());

@@ -8,7 +8,6 @@
 
 use super::{Fix, GpsLog};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
-use std::collections::BTreeMap;
 
 /// Knots to m/s.
 const KNOT_MPS: f64 = 1852.0 / 3600.0;
@@ -179,7 +178,10 @@ pub fn parse(text: &str) -> GpsLog {
         return log;
     };
     let mut last_tod: Option<NaiveTime> = None;
-    let mut epochs: BTreeMap<DateTime<Utc>, Fix> = BTreeMap::new();
+    // Sentences of one epoch are adjacent; a time earlier than the last epoch's is a clock
+    // jump backwards (not re-sorted: the join would put positions in the wrong order).
+    let mut epochs: Vec<Fix> = Vec::new();
+    let mut back = 0u64;
     for p in parsed {
         let tod = match &p {
             Parsed::Gga { tod, .. } | Parsed::Rmc { tod, .. } => *tod,
@@ -190,17 +192,25 @@ pub fn parse(text: &str) -> GpsLog {
             day = day.succ_opt().unwrap_or(day); // past midnight before the next RMC
         }
         last_tod = Some(tod);
-        let t = day.and_time(tod).and_utc();
-        let e = epochs.entry(t).or_insert_with(|| Fix {
-            time: t,
-            lat: f64::NAN,
-            lon: f64::NAN,
-            alt_m: None,
-            valid: true,
-            quality: 1,
-            hdop: None,
-            speed_mps: None,
-        });
+        let t: DateTime<Utc> = day.and_time(tod).and_utc();
+        match epochs.last() {
+            Some(l) if t < l.time => {
+                back += 1;
+                continue;
+            }
+            Some(l) if t == l.time => {}
+            _ => epochs.push(Fix {
+                time: t,
+                lat: f64::NAN,
+                lon: f64::NAN,
+                alt_m: None,
+                valid: true,
+                quality: 1,
+                hdop: None,
+                speed_mps: None,
+            }),
+        }
+        let e = epochs.last_mut().expect("pushed");
         match p {
             Parsed::Gga {
                 pos,
@@ -228,8 +238,13 @@ pub fn parse(text: &str) -> GpsLog {
             }
         }
     }
+    if back > 0 {
+        log.warnings.push(format!(
+            "{back} sentences went back in time (a GPS clock jump) and were skipped"
+        ));
+    }
     log.fixes = epochs
-        .into_values()
+        .into_iter()
         .map(|mut f| {
             if f.lat.is_nan() {
                 f.valid = false;
