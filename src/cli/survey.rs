@@ -311,6 +311,7 @@ pub fn run(a: SurveyArgs) -> anyhow::Result<()> {
         start,
     );
     std::mem::swap(survey.track_mut(), &mut track);
+    survey.set_live(gpsd.is_some());
     let pb = progress(info.num_samples, a.quiet);
     let status = !a.quiet && input.is_live() && std::io::stderr().is_terminal();
     let mut last_status = std::time::Instant::now();
@@ -403,6 +404,7 @@ pub fn run(a: SurveyArgs) -> anyhow::Result<()> {
             input.position() as f64 / fs
         ));
     }
+    survey.flush(true);
     let report = survey.finish(&name, &gps_name, a.frame, dropped, warnings);
     if let Some((r, nmea, log)) = rec.take() {
         write_atomic(&nmea, log.as_bytes()).with_context(|| nmea.display().to_string())?;

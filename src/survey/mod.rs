@@ -328,6 +328,8 @@ pub struct Survey {
     stationary: Vec<u64>,
     undersampled: Vec<u64>,
     last_t: f64,
+    live: bool,
+    pending: std::collections::VecDeque<(f64, Vec<f64>)>,
 }
 
 impl Survey {
@@ -364,7 +366,36 @@ impl Survey {
             stationary: vec![0; k],
             undersampled: vec![0; k],
             last_t: 0.0,
+            live: false,
+            pending: Default::default(),
         }
+    }
+
+    /// Live: positions arrive after the samples they belong to, so frames wait until a fix at
+    /// or after their time is known (or until it is overdue by more than the gap limit).
+    pub fn set_live(&mut self, live: bool) {
+        self.live = live;
+    }
+
+    /// Process the waiting frames that can be joined now (all of them when `all`).
+    pub fn flush(&mut self, all: bool) {
+        while let Some((t_s, _)) = self.pending.front() {
+            let t = self.time_of(*t_s);
+            let known = self.track.fixes.last().map(|f| f.time);
+            let ready = all
+                || known.is_some_and(|k| {
+                    k >= t || (k - t).num_milliseconds().abs() as f64 / 1e3 > self.cfg.max_gps_gap_s
+                });
+            if !ready {
+                break;
+            }
+            let (t_s, p) = self.pending.pop_front().expect("front");
+            self.frame_now(t_s, &p);
+        }
+    }
+
+    fn time_of(&self, t_s: f64) -> DateTime<Utc> {
+        self.start + Duration::nanoseconds(((t_s + self.cfg.gps_offset_s) * 1e9).round() as i64)
     }
 
     /// Replace the track (live: fixes arrive as the drive goes on).
@@ -408,15 +439,24 @@ impl Survey {
 
     /// The input lost samples: windows in progress end (their time would be wrong).
     pub fn gap(&mut self) {
+        self.flush(true);
         self.abort_windows();
     }
 
     /// One frame whose centre is `t_s` after sample 0, with the channels' linear powers.
     pub fn frame(&mut self, t_s: f64, powers: &[f64]) {
+        if self.live {
+            self.pending.push_back((t_s, powers.to_vec()));
+            self.flush(false);
+        } else {
+            self.frame_now(t_s, powers);
+        }
+    }
+
+    fn frame_now(&mut self, t_s: f64, powers: &[f64]) {
         self.frames += 1;
         self.last_t = t_s;
-        let t = self.start
-            + Duration::nanoseconds(((t_s + self.cfg.gps_offset_s) * 1e9).round() as i64);
+        let t = self.time_of(t_s);
         let pos = match self.track.at(t) {
             Ok(p) => p,
             Err(why) => {
@@ -577,7 +617,7 @@ impl Survey {
         }
     }
 
-    /// The report.
+    /// The report (call [`Survey::flush`] with `all` first on a live survey).
     pub fn finish(
         &self,
         input: &str,

@@ -311,8 +311,8 @@ pub fn html(r: &SurveyReport, means: &[super::LocalMean], map_png: Option<&[u8]>
     let _ = write!(
         s,
         "<h2>Thresholds and method</h2><p>Service threshold {} {u} (level in {u}{}); a tile passes when at least {:.0} % of its local means meet it. \
-Local means after Lee: the mean channel power over {:.0} wavelengths of travel with at least {} frames ({:.1} m at {:.4} MHz); windows cut by GPS gaps (fixes more than {} s apart or without a fix), \
-taking longer than {} s (vehicle stopped) or with too few frames are discarded. Tiles {} m square. Reliability = passed ÷ tested tiles with a Wilson interval; tiles needed n = z²p(1−p)/e².</p>",
+Local means after Lee: the mean channel power over {:.0} wavelengths of travel ({:.1} m at {:.4} MHz) from at least {} samples taken by distance (one per 0.4 λ, so standing still adds nothing); windows cut by GPS gaps (fixes more than {} s apart or without a fix), \
+taking longer than {} s or with too few samples are discarded. Tiles {} m square. Reliability = passed ÷ tested tiles with a Wilson interval; tiles needed n = z²p(1−p)/e².</p>",
         r.config.threshold,
         r.config
             .cal_db
@@ -320,9 +320,9 @@ taking longer than {} s (vehicle stopped) or with too few frames are discarded. 
             .unwrap_or_default(),
         r.config.tile_pass_fraction * 100.0,
         r.config.window_wavelengths,
-        r.config.min_samples,
         c0.window_m,
         c0.channel.freq_hz / 1e6,
+        r.config.min_samples,
         r.config.max_gps_gap_s,
         r.config.max_window_s,
         r.config.tile_m

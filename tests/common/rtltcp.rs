@@ -5,13 +5,16 @@
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 pub struct FakeRtlTcp {
     pub port: u16,
     pub commands: Arc<Mutex<Vec<(u8, u32)>>>,
+    /// When the first sample byte was sent.
+    #[allow(dead_code)]
+    pub started: Arc<OnceLock<Instant>>,
     handle: Option<JoinHandle<u64>>,
 }
 
@@ -32,6 +35,8 @@ impl FakeRtlTcp {
         let port = listener.local_addr().unwrap().port();
         let commands = Arc::new(Mutex::new(Vec::new()));
         let cmds = commands.clone();
+        let started = Arc::new(OnceLock::new());
+        let st = started.clone();
         let handle = std::thread::spawn(move || {
             // One client; the listener closes with this thread, so reconnecting is refused.
             let (mut sock, _) = listener.accept().unwrap();
@@ -53,6 +58,7 @@ impl FakeRtlTcp {
             std::thread::sleep(Duration::from_millis(50));
             let end = s.cut_at.unwrap_or(s.data.len()).min(s.data.len());
             let t0 = Instant::now();
+            let _ = st.set(t0);
             let mut sent = 0u64;
             'outer: loop {
                 for chunk in s.data[..end].chunks(16384) {
@@ -77,6 +83,7 @@ impl FakeRtlTcp {
         FakeRtlTcp {
             port,
             commands,
+            started,
             handle: Some(handle),
         }
     }
