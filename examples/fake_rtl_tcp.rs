@@ -9,6 +9,7 @@
 //! The server is the one the tests use (`tests/common/rtltcp.rs`).
 
 #[path = "../tests/common/rtltcp.rs"]
+#[allow(dead_code)] // the tests use more of it
 mod rtltcp;
 
 fn main() {

@@ -4,6 +4,7 @@
 //! SIGINT, SIGKILL). `sigmf_validate` (pip `sigmf`) checks the recordings when installed.
 
 #[path = "common/rtltcp.rs"]
+#[allow(dead_code)] // each test crate uses part of the shared server
 mod rtltcp;
 
 use rtltcp::{FakeRtlTcp, Serve};

@@ -5,6 +5,7 @@
 //! the recording and position log written alongside must replay. Skipped without gpsd.
 
 #[path = "common/rtltcp.rs"]
+#[allow(dead_code)] // each test crate uses part of the shared server
 mod rtltcp;
 
 use linkscope::sim::drive::{nmea_latlon, Drive, DriveConfig};

@@ -13,7 +13,6 @@ pub struct FakeRtlTcp {
     pub port: u16,
     pub commands: Arc<Mutex<Vec<(u8, u32)>>>,
     /// When the first sample byte was sent.
-    #[allow(dead_code)]
     pub started: Arc<OnceLock<Instant>>,
     handle: Option<JoinHandle<u64>>,
 }
