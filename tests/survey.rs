@@ -65,16 +65,15 @@ fn f(r: &BTreeMap<String, String>, k: &str) -> f64 {
     r[k].parse().unwrap()
 }
 
-#[test]
-fn local_means_and_tiles_match_the_truth() {
-    let dir = tempfile::tempdir().unwrap();
-    let base = drive(
-        dir.path(),
-        "long",
-        &["--duration", "600s", "--format", "cf32_le", "--seed", "11"],
-    );
-    let csv = dir.path().join("lm.csv");
-    let thr = -45.0;
+/// Survey `base` (a `gen survey` output) and compare with its truth file: returns the share of
+/// local means within ±1 dB, the mean and rms error, the share of tiles whose verdict agrees
+/// with the truth's, the JSON report and the CSV rows.
+#[allow(clippy::type_complexity)]
+fn against_truth(
+    base: &str,
+    thr: f64,
+    csv: &Path,
+) -> (f64, f64, f64, f64, Value, Vec<BTreeMap<String, String>>, Vec<f64>) {
     let (rc, out, err) = run(&[
         "survey",
         &format!("{base}.sigmf-meta"),
@@ -82,7 +81,7 @@ fn local_means_and_tiles_match_the_truth() {
         &format!("{base}.nmea"),
         "-f",
         "351.0125M",
-        "--threshold=-45dBFS",
+        &format!("--threshold={thr}dBFS"),
         "--csv",
         csv.to_str().unwrap(),
         "--json",
@@ -104,8 +103,7 @@ fn local_means_and_tiles_match_the_truth() {
             )
         })
         .collect();
-    let rows = csv_rows(&csv);
-    assert!(rows.len() > 150, "{} local means", rows.len());
+    let rows = csv_rows(csv);
     assert_eq!(j["local_means"], rows.len() as u64);
     let mut errs = Vec::new();
     let mut tiles: BTreeMap<(i64, i64), (u32, u32, u32)> = BTreeMap::new();
@@ -133,30 +131,41 @@ fn local_means_and_tiles_match_the_truth() {
     let within = errs.iter().filter(|e| e.abs() <= 1.0).count() as f64 / errs.len() as f64;
     let mean = errs.iter().sum::<f64>() / errs.len() as f64;
     let rms = (errs.iter().map(|e| e * e).sum::<f64>() / errs.len() as f64).sqrt();
-    eprintln!(
-        "{} local means: {:.1} % within ±1 dB of the truth, mean error {mean:+.2} dB, rms {rms:.2} dB",
-        errs.len(),
-        within * 100.0
-    );
-    // Averaging an isotropic Rayleigh field over 40 λ leaves about 0.5–0.6 dB rms (the spatial
-    // correlation J0²(kd) integrated over the window): Lee's ±1 dB holds for ~95 %.
-    assert!(within >= 0.95, "{:.1} % within ±1 dB", within * 100.0);
-    assert!(mean.abs() < 0.3 && rms < 0.65, "mean {mean}, rms {rms}");
     // Tile verdicts: measured (≥ 50 % of local means meet) vs the same rule on the truth.
     let agree = tiles
         .values()
         .filter(|(n, m, t)| (2 * m >= *n) == (2 * t >= *n))
         .count() as f64
         / tiles.len() as f64;
-    eprintln!(
-        "{} tiles: {:.1} % agree with the truth",
-        tiles.len(),
-        agree * 100.0
-    );
-    assert!(agree >= 0.95, "{:.1} % of tiles agree", agree * 100.0);
     assert_eq!(j["tiles_tested"], tiles.len() as u64);
     let passed = tiles.values().filter(|(n, m, _)| 2 * m >= *n).count() as u64;
     assert_eq!(j["tiles_passed"], passed);
+    eprintln!(
+        "{base}: {} local means, {:.1} % within ±1 dB of the truth, mean error {mean:+.2} dB, rms {rms:.2} dB; {} tiles, {:.1} % agree",
+        errs.len(),
+        within * 100.0,
+        tiles.len(),
+        agree * 100.0
+    );
+    (within, mean, rms, agree, j, rows, errs)
+}
+
+#[test]
+fn local_means_and_tiles_match_the_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = drive(
+        dir.path(),
+        "long",
+        &["--duration", "600s", "--format", "cf32_le", "--seed", "11"],
+    );
+    let (within, mean, rms, agree, _, rows, errs) =
+        against_truth(&base, -45.0, &dir.path().join("lm.csv"));
+    assert!(rows.len() > 150, "{} local means", rows.len());
+    // Averaging an isotropic Rayleigh field over 40 λ leaves about 0.5–0.6 dB rms (the spatial
+    // correlation J0²(kd) integrated over the window): Lee's ±1 dB holds for ~95 %.
+    assert!(within >= 0.95, "{:.1} % within ±1 dB", within * 100.0);
+    assert!(mean.abs() < 0.3 && rms < 0.65, "mean {mean}, rms {rms}");
+    assert!(agree >= 0.95, "{:.1} % of tiles agree", agree * 100.0);
     // Lee's criterion holds for every local mean; the windows that span a 12 s stop at a
     // junction are as accurate as the others (samples are taken by distance, not time).
     assert!(rows.iter().all(|r| f(r, "samples") >= 50.0));
@@ -168,6 +177,24 @@ fn local_means_and_tiles_match_the_truth() {
         .collect();
     assert!(stops.len() >= 3, "{} windows over a stop", stops.len());
     assert!(stops.iter().all(|e| e.abs() < 1.5), "{stops:?}");
+}
+
+#[test]
+fn the_shipped_drive_matches_its_truth() {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("captures/survey/drive_351m")
+        .display()
+        .to_string();
+    let exp: Value = serde_json::from_slice(
+        &std::fs::read(format!("{base}.expected.json")).unwrap(),
+    )
+    .unwrap();
+    let thr = exp["survey"]["threshold_dbfs"].as_f64().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (within, mean, _, agree, j, _, _) = against_truth(&base, thr, &dir.path().join("lm.csv"));
+    assert!(within >= 0.9 && mean.abs() < 0.5, "{within} {mean}");
+    assert!(agree >= 0.9, "{agree}");
+    assert_eq!(j["tiles_tested"], exp["survey"]["tiles_tested"]);
 }
 
 #[test]

@@ -212,8 +212,11 @@ impl Drive {
     pub fn fill(&self, first: u64, out: &mut [Complex32], rng: &mut Rng) {
         let c = &self.cfg;
         let noise = 10f64.powf(c.noise_dbfs / 10.0);
-        // Fading and level change slowly: evaluate every 8 samples, interpolate between.
-        const STEP: usize = 8;
+        // Fading and level change slowly: evaluate them every λ/200 of travel at most (8 samples
+        // at the lowest rates), interpolate between.
+        let lam = crate::survey::C_MPS / c.carrier_hz;
+        let step_f = (c.rate_hz * lam / 200.0 / c.speed_mps.max(0.1)).floor();
+        let step = (step_f as usize).clamp(8, 4096);
         let at = |i: u64| {
             let t = i as f64 / c.rate_hz;
             let s = self.distance_at(t);
@@ -225,9 +228,9 @@ impl Drive {
         while k < out.len() {
             let i0 = first + k as u64;
             let (a0, b0) = at(i0);
-            let (a1, b1) = at(i0 + STEP as u64);
-            for j in 0..STEP.min(out.len() - k) {
-                let u = j as f64 / STEP as f64;
+            let (a1, b1) = at(i0 + step as u64);
+            for j in 0..step.min(out.len() - k) {
+                let u = j as f64 / step as f64;
                 let (gr, gi) = (a0 + u * (a1 - a0), b0 + u * (b1 - b0));
                 let t = (i0 + j as u64) as f64 / c.rate_hz;
                 let ph = std::f64::consts::TAU * c.offset_hz * t;
@@ -238,7 +241,7 @@ impl Drive {
                     (gr * ci + gi * cr) as f32 + n.im,
                 );
             }
-            k += STEP;
+            k += step;
         }
     }
 
