@@ -73,7 +73,15 @@ fn against_truth(
     base: &str,
     thr: f64,
     csv: &Path,
-) -> (f64, f64, f64, f64, Value, Vec<BTreeMap<String, String>>, Vec<f64>) {
+) -> (
+    f64,
+    f64,
+    f64,
+    f64,
+    Value,
+    Vec<BTreeMap<String, String>>,
+    Vec<f64>,
+) {
     let (rc, out, err) = run(&[
         "survey",
         &format!("{base}.sigmf-meta"),
@@ -185,10 +193,8 @@ fn the_shipped_drive_matches_its_truth() {
         .join("captures/survey/drive_351m")
         .display()
         .to_string();
-    let exp: Value = serde_json::from_slice(
-        &std::fs::read(format!("{base}.expected.json")).unwrap(),
-    )
-    .unwrap();
+    let exp: Value =
+        serde_json::from_slice(&std::fs::read(format!("{base}.expected.json")).unwrap()).unwrap();
     let thr = exp["survey"]["threshold_dbfs"].as_f64().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (within, mean, _, agree, j, _, _) = against_truth(&base, thr, &dir.path().join("lm.csv"));
@@ -482,4 +488,95 @@ fn bad_gps_input_is_named_and_nothing_is_lost() {
     let (rc, _, err) = survey(&format!("{base}.nmea"), &["--threshold=-105dBm"]);
     assert_eq!(rc, 1);
     assert!(err.contains("--cal-db"), "{err}");
+}
+
+#[test]
+fn fm_quality_per_local_mean_follows_the_level_and_judges_tiles() {
+    // An NBFM carrier with a 1 kHz tone at 1.5 kHz deviation, noise -50 dBFS over 48 kHz
+    // (-55.8 dBFS in 12.5 kHz): the CNR runs from ~25 dB near the site to ~5 dB far away.
+    let dir = tempfile::tempdir().unwrap();
+    let base = drive(
+        dir.path(),
+        "fm",
+        &[
+            "--duration",
+            "60s",
+            "--rate",
+            "48k",
+            "--tone-dev",
+            "1.5k",
+            "--noise",
+            "-50",
+            "--format",
+            "cf32_le",
+        ],
+    );
+    let csv = dir.path().join("fm.csv");
+    let (rc, out, err) = run(&[
+        "survey",
+        &format!("{base}.sigmf-meta"),
+        "--gps",
+        &format!("{base}.nmea"),
+        "-f",
+        "351.0125M",
+        "--fm",
+        "--sinad",
+        "12",
+        "--csv",
+        csv.to_str().unwrap(),
+        "--json",
+        "-q",
+    ]);
+    assert_eq!(rc, 0, "{err}");
+    let j: Value = serde_json::from_str(&out).unwrap();
+    let rows = csv_rows(&csv);
+    assert!(rows.len() >= 15);
+    let noise_ch = -50.0 + 10.0 * (12.5f64 / 48.0).log10();
+    let mut pairs = Vec::new();
+    let mut cnr_errs = Vec::new();
+    for r in &rows {
+        let level = f(r, "local_mean_dbfs");
+        let cnr_true = level - noise_ch;
+        // The FM receiver's CNR estimate (a median over 10 ms frames, so a fade pulls it down)
+        // agrees with the analytic CNR where it is well above the FM threshold.
+        if cnr_true >= 15.0 {
+            let cnr: f64 = r["cnr_db"].parse().unwrap();
+            assert!((cnr - cnr_true).abs() < 5.0, "CNR {cnr} vs {cnr_true:.1}");
+            cnr_errs.push((cnr - cnr_true).abs());
+        }
+        let sinad: Option<f64> = r["sinad_db"].parse().ok();
+        // Judged on SINAD, not on the level.
+        assert_eq!(
+            r["meets_threshold"] == "true",
+            sinad.is_some_and(|s| s >= 12.0),
+            "{r:?}"
+        );
+        if let Some(s) = sinad {
+            pairs.push((level, s));
+        }
+    }
+    cnr_errs.sort_by(f64::total_cmp);
+    assert!(
+        cnr_errs.len() >= 5 && cnr_errs[cnr_errs.len() / 2] < 1.5,
+        "{cnr_errs:?}"
+    );
+    // SINAD rises with the level (Spearman rank correlation).
+    let rank = |v: Vec<f64>| {
+        let mut idx: Vec<usize> = (0..v.len()).collect();
+        idx.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
+        let mut r = vec![0.0; v.len()];
+        for (k, &i) in idx.iter().enumerate() {
+            r[i] = k as f64;
+        }
+        r
+    };
+    let (ra, rb) = (
+        rank(pairs.iter().map(|p| p.0).collect()),
+        rank(pairs.iter().map(|p| p.1).collect()),
+    );
+    let n = ra.len() as f64;
+    let d2: f64 = ra.iter().zip(&rb).map(|(a, b)| (a - b) * (a - b)).sum();
+    let rho = 1.0 - 6.0 * d2 / (n * (n * n - 1.0));
+    assert!(rho > 0.8, "Spearman {rho}");
+    assert!(j["channels"][0]["tiles"][0]["median_sinad_db"].is_number());
 }

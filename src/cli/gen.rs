@@ -52,6 +52,12 @@ pub struct SurveyGenArgs {
     /// Cruising speed, m/s
     #[arg(long, default_value_t = 12.0)]
     speed: f64,
+    /// FM-modulate the carrier with a 1 kHz test tone at this deviation (e.g. 1.5k)
+    #[arg(long, default_value = "0", value_parser = units::parse_hz)]
+    tone_dev: f64,
+    /// Noise over the whole sample rate, dBFS
+    #[arg(long, default_value = "-85", value_parser = units::parse_db, allow_hyphen_values = true)]
+    noise: f64,
     /// GPS outage START:DURATION in seconds (repeatable)
     #[arg(long)]
     gps_gap: Vec<String>,
@@ -239,6 +245,8 @@ fn survey(a: SurveyGenArgs) -> anyhow::Result<()> {
     cfg.level_1km_dbfs = a.level_1km;
     cfg.shadow_db = a.shadow;
     cfg.speed_mps = a.speed;
+    cfg.tone_dev_hz = a.tone_dev;
+    cfg.noise_dbfs = a.noise;
     for g in &a.gps_gap {
         let (s, d) = g
             .split_once(':')
@@ -255,6 +263,7 @@ fn survey(a: SurveyGenArgs) -> anyhow::Result<()> {
         "shadow_sigma_db": cfg.shadow_db,
         "shadow_decorrelation_m": cfg.shadow_corr_m,
         "noise_dbfs": cfg.noise_dbfs,
+        "tone_1khz_deviation_hz": cfg.tone_dev_hz,
         "site_east_north_m": [cfg.site_m.0, cfg.site_m.1],
         "route_origin": [cfg.origin.0, cfg.origin.1],
         "speed_mps": cfg.speed_mps,

@@ -58,6 +58,13 @@ pub struct SurveyArgs {
     /// Pass/fail criterion: greater-than (lower confidence bound ≥ target) or simple
     #[arg(long, default_value = "greater-than", value_parser = ["greater-than", "simple"])]
     criterion: String,
+    /// The channels are NBFM with a test tone: run the FM receiver on each and report SINAD and
+    /// CNR per local mean and tile
+    #[arg(long)]
+    fm: bool,
+    /// Judge local means on FM SINAD (dB) instead of the level (needs --fm)
+    #[arg(long, requires = "fm", value_parser = units::parse_db)]
+    sinad: Option<f64>,
     /// Share of a tile's local means that must meet the threshold, %
     #[arg(long, default_value_t = 50.0)]
     tile_pass: f64,
@@ -173,6 +180,7 @@ pub fn run(a: SurveyArgs) -> anyhow::Result<()> {
         confidence: pct(a.confidence, "confidence")?,
         sampling_error: pct(a.sampling_error, "sampling-error")?,
         tile_pass_fraction: pct(a.tile_pass, "tile-pass")?,
+        sinad_threshold_db: a.sinad,
         criterion: if a.criterion == "simple" {
             "simple"
         } else {
@@ -301,6 +309,22 @@ pub fn run(a: SurveyArgs) -> anyhow::Result<()> {
         _ => None,
     };
     let frame_len = meter.frame_len();
+    // FM receivers (--fm): one per channel, reporting every 0.5 s.
+    let mut fm_rx = Vec::new();
+    if a.fm {
+        if !(a.bw == 12_500.0 || a.bw == 25_000.0) {
+            bail!("--fm needs --bw 12.5k or 25k (the NBFM channel spacing)");
+        }
+        for c in &chans {
+            let mut fc_cfg = linkscope::analog::rx::FmConfig::new(fs, c.freq_hz - fc, a.bw);
+            fc_cfg.every_s = Some(0.5);
+            fm_rx.push(
+                linkscope::analog::rx::FmReceiver::new(fc_cfg)
+                    .with_context(|| format!("{name}: FM receiver for {}", c.name))?,
+            );
+        }
+    }
+    let mut audio = Vec::new();
     let mut survey = Survey::new(
         cfg.clone(),
         chans.clone(),
@@ -357,6 +381,13 @@ pub fn run(a: SurveyArgs) -> anyhow::Result<()> {
             meter.reset();
             survey.gap();
         }
+        for rx in fm_rx.iter_mut() {
+            if gap > 0 {
+                rx.gap(gap as f64 / fs);
+            }
+            rx.process(&buf[..n], &mut audio);
+            audio.clear();
+        }
         if let Some((r, _, _)) = rec.as_mut() {
             bytes.clear();
             linkscope::dsp::convert::from_complex(SampleFormat::Cf32Le, &buf[..n], &mut bytes);
@@ -405,6 +436,16 @@ pub fn run(a: SurveyArgs) -> anyhow::Result<()> {
         ));
     }
     survey.flush(true);
+    let dur = input.position() as f64 / fs;
+    for (c, rx) in fm_rx.into_iter().enumerate() {
+        let res = rx.finish(dur);
+        let iv: Vec<_> = res
+            .intervals
+            .iter()
+            .map(|i| (i.t_s, 0.5, i.sinad_db, i.cnr_db))
+            .collect();
+        survey.attach_fm(c, &iv);
+    }
     let report = survey.finish(&name, &gps_name, a.frame, dropped, warnings);
     if let Some((r, nmea, log)) = rec.take() {
         write_atomic(&nmea, log.as_bytes()).with_context(|| nmea.display().to_string())?;

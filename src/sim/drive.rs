@@ -48,6 +48,8 @@ pub struct DriveConfig {
     pub stop_every_s: f64,
     /// GPS outages: (start s, duration s) without any sentence.
     pub gps_gaps: Vec<(f64, f64)>,
+    /// FM test tone: 1 kHz at this peak deviation, Hz (0 = an unmodulated carrier).
+    pub tone_dev_hz: f64,
 }
 
 impl DriveConfig {
@@ -71,6 +73,7 @@ impl DriveConfig {
             stop_s: 12.0,
             stop_every_s: 120.0,
             gps_gaps: Vec::new(),
+            tone_dev_hz: 0.0,
         }
     }
 }
@@ -233,7 +236,8 @@ impl Drive {
                 let u = j as f64 / step as f64;
                 let (gr, gi) = (a0 + u * (a1 - a0), b0 + u * (b1 - b0));
                 let t = (i0 + j as u64) as f64 / c.rate_hz;
-                let ph = std::f64::consts::TAU * c.offset_hz * t;
+                let ph = std::f64::consts::TAU * c.offset_hz * t
+                    + c.tone_dev_hz / 1000.0 * (std::f64::consts::TAU * 1000.0 * t).sin();
                 let (cr, ci) = (ph.cos(), ph.sin());
                 let n = rng.cgauss(noise);
                 out[k + j] = Complex32::new(

@@ -75,6 +75,8 @@ pub struct SurveyConfig {
     pub tile_pass_fraction: f64,
     /// `greater-than` or `simple`.
     pub criterion: &'static str,
+    /// Quality threshold: FM SINAD in dB (judges local means instead of the level).
+    pub sinad_threshold_db: Option<f64>,
 }
 
 impl Default for SurveyConfig {
@@ -94,6 +96,7 @@ impl Default for SurveyConfig {
             sampling_error: 0.02,
             tile_pass_fraction: 0.5,
             criterion: "greater-than",
+            sinad_threshold_db: None,
         }
     }
 }
@@ -198,7 +201,13 @@ pub struct LocalMean {
     /// Local mean, dBm (with a calibration).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub local_mean_dbm: Option<f64>,
-    /// Meets the threshold.
+    /// FM SINAD on the test tone over the window, dB (with `--fm`; None while squelched).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sinad_db: Option<f64>,
+    /// FM receiver's CNR estimate over the window, dB (with `--fm`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cnr_db: Option<f64>,
+    /// Meets the threshold (the level's, or the quality threshold's when one is set).
     pub meets_threshold: bool,
     /// Tile index (east, north).
     pub tile: (i64, i64),
@@ -223,6 +232,9 @@ pub struct TileReport {
     pub p10_level: f64,
     /// Share meeting the threshold, %.
     pub meeting_threshold_pct: f64,
+    /// Median FM SINAD of its local means, dB (with `--fm`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub median_sinad_db: Option<f64>,
     /// Verdict.
     pub passed: bool,
 }
@@ -527,12 +539,36 @@ impl Survey {
                         .cfg
                         .cal_db
                         .map(|k| ((dbfs + k) * 100.0).round() / 100.0),
+                    sinad_db: None,
+                    cnr_db: None,
                     meets_threshold: level >= self.cfg.threshold,
                     tile: grid.tile(mp.lat, mp.lon),
                 });
             } else if t_s - start > self.cfg.max_window_s {
                 *w = Window::default();
                 self.stationary[c] += 1;
+            }
+        }
+    }
+
+    /// Attach an FM receiver's per-interval measurements of channel `c` — (start s, length s,
+    /// SINAD dB, CNR dB) — to its local means (the mean of the intervals overlapping each window);
+    /// with a SINAD threshold the local means are then judged on SINAD.
+    pub fn attach_fm(&mut self, c: usize, intervals: &[(f64, f64, Option<f64>, Option<f64>)]) {
+        let thr = self.cfg.sinad_threshold_db;
+        for m in self.means.iter_mut().filter(|m| m.channel == c) {
+            let over: Vec<_> = intervals
+                .iter()
+                .filter(|iv| iv.0 < m.end_s && iv.0 + iv.1 > m.start_s)
+                .collect();
+            let avg = |v: Vec<f64>| {
+                (!v.is_empty())
+                    .then(|| (v.iter().sum::<f64>() / v.len() as f64 * 100.0).round() / 100.0)
+            };
+            m.sinad_db = avg(over.iter().filter_map(|iv| iv.2).collect());
+            m.cnr_db = avg(over.iter().filter_map(|iv| iv.3).collect());
+            if let Some(t) = thr {
+                m.meets_threshold = m.sinad_db.is_some_and(|s| s >= t);
             }
         }
     }
@@ -561,8 +597,10 @@ impl Survey {
                     let (i, f) = (x.floor() as usize, x - x.floor());
                     v[i] + f * (v[(i + 1).min(v.len() - 1)] - v[i])
                 };
-                let meet =
-                    v.iter().filter(|&&l| l >= cfg.threshold).count() as f64 / v.len() as f64;
+                let meet = ms.iter().filter(|m| m.meets_threshold).count() as f64 / ms.len() as f64;
+                let mut sinads: Vec<f64> = ms.iter().filter_map(|m| m.sinad_db).collect();
+                sinads.sort_by(f64::total_cmp);
+                let median_sinad_db = (!sinads.is_empty()).then(|| sinads[sinads.len() / 2]);
                 let (clat, clon) = self
                     .grid
                     .map(|g| {
@@ -582,6 +620,7 @@ impl Survey {
                     median_level: r2(q(0.5)),
                     p10_level: r2(q(0.1)),
                     meeting_threshold_pct: r2(100.0 * meet),
+                    median_sinad_db,
                     passed: meet >= cfg.tile_pass_fraction,
                 }
             })
@@ -661,9 +700,11 @@ impl Survey {
                 self.cfg.confidence * 100.0
             ));
         }
-        warnings.push(
-            "tiles are judged on signal level only (no BER/SINAD receiver in the survey yet): an RSSI pass does not prove audio or data quality".into(),
-        );
+        if self.cfg.sinad_threshold_db.is_none() {
+            warnings.push(
+                "tiles are judged on signal level only: an RSSI pass does not prove audio or data quality (--fm --sinad DB judges NBFM channels on SINAD)".into(),
+            );
+        }
         SurveyReport {
             input: input.into(),
             gps: gps.into(),

@@ -19,6 +19,12 @@ pub fn csv(r: &SurveyReport, means: &[super::LocalMean]) -> String {
     if dbm {
         s.push_str(",local_mean_dbm");
     }
+    let fm = means
+        .iter()
+        .any(|m| m.sinad_db.is_some() || m.cnr_db.is_some());
+    if fm {
+        s.push_str(",sinad_db,cnr_db");
+    }
     s.push_str(",meets_threshold,tile_e,tile_n\n");
     for m in means {
         let _ = write!(
@@ -38,6 +44,10 @@ pub fn csv(r: &SurveyReport, means: &[super::LocalMean]) -> String {
         );
         if let Some(v) = m.local_mean_dbm.filter(|_| dbm) {
             let _ = write!(s, ",{v}");
+        }
+        if fm {
+            let o = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+            let _ = write!(s, ",{},{}", o(m.sinad_db), o(m.cnr_db));
         }
         let _ = writeln!(s, ",{},{},{}", m.meets_threshold, m.tile.0, m.tile.1);
     }
