@@ -273,6 +273,20 @@ fn live_survey_lines_positions_and_levels_up_with_the_drive() {
     assert_eq!(rc, Some(0), "{err}");
     let log = linkscope::io::gps::read_log(&r.dir.path().join("rec.nmea")).unwrap();
     assert!(log.fixes.len() >= 15, "{} fixes logged", log.fixes.len());
+    // Re-analysing the recording with its log gives the live session's local means again.
+    let o = Command::new(env!("CARGO_BIN_EXE_linkscope"))
+        .args(["survey", rec.to_str().unwrap(), "--gps"])
+        .arg(r.dir.path().join("rec.nmea"))
+        .args(["-f", "351.0125M", "--threshold=-30dBFS", "--json", "-q"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let again: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let (n0, n1) = (
+        j["local_means"].as_i64().unwrap(),
+        again["local_means"].as_i64().unwrap(),
+    );
+    assert!((n0 - n1).abs() <= 1, "live {n0} local means, replay {n1}");
     assert!(t.elapsed() < Duration::from_secs(30), "{:?}", t.elapsed());
 }
 
