@@ -3,10 +3,14 @@
 //! protocol defines, and leave a valid recording however the session ends (server gone,
 //! SIGINT, SIGKILL). `sigmf_validate` (pip `sigmf`) checks the recordings when installed.
 
+#[path = "common/recording.rs"]
+#[allow(dead_code)] // each test crate uses part of the helpers
+mod recording;
 #[path = "common/rtltcp.rs"]
 #[allow(dead_code)] // each test crate uses part of the shared server
 mod rtltcp;
 
+use recording::{meta, root, run_env, sigmf_validate};
 use rtltcp::{FakeRtlTcp, Serve};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -15,24 +19,12 @@ use std::time::{Duration, Instant};
 
 const BAND: &str = "captures/band/rtl_355m_mixed";
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+fn run(args: &[&str]) -> (i32, String, String) {
+    run_env(args, &[])
 }
 
 fn band_bytes() -> Vec<u8> {
     std::fs::read(root().join(format!("{BAND}.sigmf-data"))).unwrap()
-}
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_linkscope"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).to_string(),
-        String::from_utf8_lossy(&out.stderr).to_string(),
-    )
 }
 
 /// `linkscope info` accepts the recording; returns its JSON.
@@ -41,25 +33,6 @@ fn info_ok(base: &Path) -> Value {
     let (rc, out, err) = run(&["info", b, "--json"]);
     assert_eq!(rc, 0, "info rejected {b}: {err}");
     serde_json::from_str(&out).unwrap()
-}
-
-/// sigmf-python's validator accepts it (skipped with a note when not installed).
-fn sigmf_validate(base: &Path) {
-    let meta = format!("{}.sigmf-meta", base.display());
-    match Command::new("sigmf_validate").arg(&meta).output() {
-        Ok(o) => assert!(
-            o.status.success(),
-            "sigmf_validate rejected {meta}: {}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        ),
-        Err(_) => eprintln!("skipped: sigmf_validate not installed (pip install sigmf)"),
-    }
-}
-
-fn meta(base: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(format!("{}.sigmf-meta", base.display())).unwrap())
-        .unwrap()
 }
 
 #[test]

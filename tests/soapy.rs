@@ -5,16 +5,17 @@
 //! (`test=NAME`): SoapySDR caches devices by their arguments.
 #![cfg(feature = "soapy")]
 
+#[path = "common/recording.rs"]
+#[allow(dead_code)] // each test crate uses part of the helpers
+mod recording;
+
+use recording::{meta, root, run_env, sigmf_validate};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
 const BAND: &str = "captures/band/rtl_355m_mixed";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// Build the module once per test run.
 fn module() -> &'static Path {
@@ -47,16 +48,12 @@ fn module() -> &'static Path {
 }
 
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_linkscope"))
-        .args(args)
-        .env("SOAPY_SDR_ROOT", "/nonexistent")
-        .env("SOAPY_SDR_PLUGIN_PATH", module())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).to_string(),
-        String::from_utf8_lossy(&out.stderr).to_string(),
+    run_env(
+        args,
+        &[
+            ("SOAPY_SDR_ROOT", "/nonexistent".as_ref()),
+            ("SOAPY_SDR_PLUGIN_PATH", module().as_os_str()),
+        ],
     )
 }
 
@@ -64,28 +61,11 @@ fn band_path() -> String {
     format!("{}.sigmf-data", root().join(BAND).display())
 }
 
-fn sigmf_validate(base: &Path) {
-    let meta = format!("{}.sigmf-meta", base.display());
-    match Command::new("sigmf_validate").arg(&meta).output() {
-        Ok(o) => assert!(
-            o.status.success(),
-            "sigmf_validate rejected {meta}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        ),
-        Err(_) => eprintln!("skipped: sigmf_validate not installed (pip install sigmf)"),
-    }
-}
-
 fn info_samples(base: &Path) -> u64 {
     let (rc, out, err) = run(&["info", base.to_str().unwrap(), "--json"]);
     assert_eq!(rc, 0, "{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
     v["samples"].as_u64().unwrap()
-}
-
-fn meta(base: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(format!("{}.sigmf-meta", base.display())).unwrap())
-        .unwrap()
 }
 
 #[test]
