@@ -414,6 +414,82 @@ pub fn checksum5(lc: &[u8; 9]) -> u8 {
     (lc.iter().map(|&b| b as u32).sum::<u32>() % 31) as u8
 }
 
+/// Which mask set a burst validated with: ETSI DMR or PDT (GA/T 1056; the masks are the main
+/// on-air difference, `../shared/spec/pdt-mpt1327-addendum.md` §2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standard {
+    /// ETSI TS 102 361.
+    Dmr,
+    /// Police Digital Trunking.
+    Pdt,
+}
+
+impl Standard {
+    /// `dmr` / `pdt`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Standard::Dmr => "dmr",
+            Standard::Pdt => "pdt",
+        }
+    }
+
+    /// CRC-CCITT mask of a data type (PI header, CSBK, MBC header, data header, USBD).
+    pub fn crc16_mask(self, data_type: u8) -> Option<u16> {
+        match self {
+            Standard::Dmr => dmr_crc16_mask(data_type),
+            Standard::Pdt => match data_type {
+                0 => Some(0x89AA),
+                3 => Some(0xF150),
+                4 => Some(0xD8ED),
+                6 => Some(0x785E),
+                _ => None,
+            },
+        }
+    }
+
+    /// RS(12,9) parity masks of the voice LC header (1) and terminator (2).
+    pub fn rs_mask(self, data_type: u8) -> Option<[u8; 3]> {
+        match (self, data_type) {
+            (Standard::Dmr, 1) => Some([0x96; 3]),
+            (Standard::Dmr, 2) => Some([0x99; 3]),
+            (Standard::Pdt, 1) => Some([0xC6, 0x8A, 0xA1]),
+            (Standard::Pdt, 2) => Some([0xFA, 0x23, 0x54]),
+            _ => None,
+        }
+    }
+}
+
+/// Check a 12-byte CRC-16 PDU (10 data bytes + CRC) of `data_type` against both mask sets:
+/// the standard whose mask matches, or None.
+pub fn crc16_standard(pdu: &[u8; 12], data_type: u8) -> Option<Standard> {
+    let residual = crc_ccitt(&pdu[..10]) ^ u16::from_be_bytes([pdu[10], pdu[11]]);
+    [Standard::Dmr, Standard::Pdt]
+        .into_iter()
+        .find(|s| s.crc16_mask(data_type) == Some(residual))
+}
+
+/// Check (and correct one byte of) a 12-byte full-LC PDU of data type 1 or 2 against both mask
+/// sets: the standard, the corrected LC and the bytes corrected; None when neither validates.
+pub fn rs_standard(pdu: &[u8; 12], data_type: u8) -> Option<(Standard, [u8; 9], u32)> {
+    // Clean matches first, so a single-byte correction cannot pick the wrong mask set.
+    let mut best = None;
+    for s in [Standard::Dmr, Standard::Pdt] {
+        let m = s.rs_mask(data_type)?;
+        let mut cw = *pdu;
+        for k in 0..3 {
+            cw[9 + k] ^= m[k];
+        }
+        if let Ok(n) = rs129_correct(&mut cw) {
+            let lc: [u8; 9] = cw[..9].try_into().expect("9 bytes");
+            if n == 0 {
+                return Some((s, lc, 0));
+            }
+            best.get_or_insert((s, lc, n));
+        }
+    }
+    best
+}
+
 /// DMR CRC masks by data type (TS 102 361-1 via the digest's table): CRC-CCITT types.
 pub fn dmr_crc16_mask(data_type: u8) -> Option<u16> {
     match data_type {
@@ -565,6 +641,46 @@ mod tests {
         two[0] ^= 1;
         two[5] ^= 1;
         assert_eq!(rs129_correct(&mut two), Err(Uncorrectable));
+    }
+
+    #[test]
+    fn pdt_masks_vectors_and_classification() {
+        // pdt-mpt1327-addendum.md §2.1 test vectors.
+        let lc = [0, 0, 0, 0, 0, 0x09, 0x12, 0xD6, 0x87];
+        let p = rs129_parity(&lc);
+        let on_air = |m: [u8; 3]| [p[0] ^ m[0], p[1] ^ m[1], p[2] ^ m[2]];
+        assert_eq!(
+            on_air(Standard::Pdt.rs_mask(1).unwrap()),
+            [0xA3, 0xAB, 0xC7]
+        );
+        assert_eq!(
+            on_air(Standard::Pdt.rs_mask(2).unwrap()),
+            [0x9F, 0x02, 0x32]
+        );
+        let csbk = [0xBD, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01];
+        assert_eq!(
+            crc_ccitt(&csbk) ^ Standard::Pdt.crc16_mask(3).unwrap(),
+            0x229B
+        );
+        // A PDU validates with its own mask set only.
+        for (std, crc) in [(Standard::Dmr, 0x766Eu16), (Standard::Pdt, 0x229B)] {
+            let mut pdu = [0u8; 12];
+            pdu[..10].copy_from_slice(&csbk);
+            pdu[10..].copy_from_slice(&crc.to_be_bytes());
+            assert_eq!(crc16_standard(&pdu, 3), Some(std));
+            assert_eq!(crc16_standard(&pdu, 6), None);
+        }
+        for (std, par) in [
+            (Standard::Dmr, [0xF3, 0xB7, 0xF0]),
+            (Standard::Pdt, [0xA3, 0xAB, 0xC7]),
+        ] {
+            let mut pdu = [0u8; 12];
+            pdu[..9].copy_from_slice(&lc);
+            pdu[9..].copy_from_slice(&par);
+            assert_eq!(rs_standard(&pdu, 1), Some((std, lc, 0)));
+            pdu[6] ^= 0x40; // one byte hit: corrected, still the right standard
+            assert_eq!(rs_standard(&pdu, 1), Some((std, lc, 1)));
+        }
     }
 
     #[test]
