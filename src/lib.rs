@@ -11,6 +11,7 @@ pub mod analog;
 pub mod fec;
 pub mod io;
 pub mod mpt1327;
+pub mod pdt;
 pub mod report;
 pub mod sim;
 pub mod spectrum;
