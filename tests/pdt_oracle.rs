@@ -4,8 +4,8 @@
 //! dsdccx must find every burst's data sync with normal polarity, the colour code and, per slot,
 //! the data types from the slot type.
 
-use linkscope::fec::dmr::{tact_encode, Standard, CACH_TACT_POS};
-use linkscope::pdt::burst::{data_burst, lc_pdu, FullLc, SyncKind, IDLE_INFO};
+use linkscope::fec::dmr::Standard;
+use linkscope::pdt::burst::{cach, data_burst, lc_pdu, FullLc, SyncKind, IDLE_INFO};
 use linkscope::pdt::tx::{bits_to_symbols, frequency};
 use std::process::Command;
 
@@ -21,11 +21,7 @@ fn stream(std: Standard) -> Vec<u8> {
     let mut bits = Vec::new();
     for i in 0..200 {
         let slot = i % 2;
-        let mut cach = [0u8; 24];
-        for (p, b) in CACH_TACT_POS.iter().zip(tact_encode(1, slot as u8, 0)) {
-            cach[*p] = b;
-        }
-        bits.extend_from_slice(&cach);
+        bits.extend_from_slice(&cach(1, slot as u8, 0));
         bits.extend(match (slot, i < 150) {
             (0, _) => data_burst(4, 9, &IDLE_INFO, SyncKind::BsData),
             (_, true) => data_burst(4, 1, &lc_pdu(&lc, 1, std), SyncKind::BsData),

@@ -43,6 +43,18 @@ pub fn bytes_to_bits(b: &[u8]) -> Vec<u8> {
         .collect()
 }
 
+/// Hex text (`"02A9F0…"`, an even number of digits) → bits, MSB first; None if not hex.
+pub fn hex_to_bits(h: &str) -> Option<Vec<u8>> {
+    if h.len() % 2 != 0 {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = (0..h.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(h.get(i..i + 2)?, 16).ok())
+        .collect();
+    Some(bytes_to_bits(&bytes?))
+}
+
 /// Bits → bytes (MSB first; a partial last byte is left-aligned).
 pub fn bits_to_bytes(b: &[u8]) -> Vec<u8> {
     b.chunks(8)
@@ -550,11 +562,7 @@ mod tests {
     use super::*;
 
     fn hex_bits(h: &str) -> Vec<u8> {
-        let bytes: Vec<u8> = (0..h.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
-            .collect();
-        bytes_to_bits(&bytes)
+        hex_to_bits(h).unwrap()
     }
 
     #[test]

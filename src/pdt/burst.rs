@@ -4,8 +4,8 @@
 
 use crate::fec::dmr::{
     bits_to_bytes, bits_to_u64, bptc196_decode, bptc196_encode, bytes_to_bits, crc16_standard,
-    crc_ccitt, golay2087_decode, golay2087_encode, rs129_parity, rs_standard, sync, u64_to_bits,
-    Standard,
+    crc_ccitt, golay2087_decode, golay2087_encode, rs129_parity, rs_standard, sync, tact_encode,
+    u64_to_bits, Standard, CACH_TACT_POS,
 };
 
 /// The sync patterns, by name.
@@ -168,6 +168,16 @@ pub fn crc_pdu(body: &[u8; 10], data_type: u8, std: Standard) -> [u8; 12] {
     out
 }
 
+/// A CACH (24 bits) carrying a TACT (AT, TC = the timeslot of the next burst, LCSS) and a null
+/// short-LC payload.
+pub fn cach(at: u8, tc: u8, lcss: u8) -> [u8; 24] {
+    let mut c = [0u8; 24];
+    for (p, b) in CACH_TACT_POS.iter().zip(tact_encode(at, tc, lcss)) {
+        c[*p] = b;
+    }
+    c
+}
+
 /// A data/control burst: BPTC payload, slot type (colour code, data type) around the sync.
 pub fn data_burst(cc: u8, data_type: u8, pdu: &[u8; 12], sync: SyncKind) -> Vec<u8> {
     let tx = bptc196_encode(&bytes_to_bits(pdu));
@@ -267,11 +277,7 @@ mod tests {
     use super::*;
 
     fn hex_bits(h: &str) -> Vec<u8> {
-        let bytes: Vec<u8> = (0..h.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
-            .collect();
-        bytes_to_bits(&bytes)
+        crate::fec::dmr::hex_to_bits(h).unwrap()
     }
 
     fn lc() -> FullLc {

@@ -180,8 +180,8 @@ fn slice_burst(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fec::dmr::{tact_encode, Standard, CACH_TACT_POS};
-    use crate::pdt::burst::{data_burst, lc_pdu, FullLc, IDLE_INFO};
+    use crate::fec::dmr::Standard;
+    use crate::pdt::burst::{cach, data_burst, lc_pdu, FullLc, IDLE_INFO};
     use crate::pdt::tx::frequency;
 
     #[test]
@@ -197,11 +197,7 @@ mod tests {
         let mut bits = Vec::new();
         for i in 0..40 {
             let slot = i % 2;
-            let mut cach = [0u8; 24];
-            for (p, b) in CACH_TACT_POS.iter().zip(tact_encode(1, slot as u8, 0)) {
-                cach[*p] = b;
-            }
-            bits.extend_from_slice(&cach);
+            bits.extend_from_slice(&cach(1, slot as u8, 0));
             bits.extend(if slot == 0 {
                 data_burst(4, 9, &IDLE_INFO, SyncKind::BsData)
             } else {
