@@ -5,7 +5,7 @@
 //! the data types from the slot type.
 
 use linkscope::fec::dmr::Standard;
-use linkscope::pdt::burst::{cach, data_burst, lc_pdu, FullLc, SyncKind, IDLE_INFO};
+use linkscope::pdt::burst::{bs_stream, data_burst, lc_pdu, FullLc, SyncKind, IDLE_INFO};
 use linkscope::pdt::tx::{bits_to_symbols, frequency};
 use std::process::Command;
 
@@ -18,16 +18,15 @@ fn stream(std: Standard) -> Vec<u8> {
         dst_id: 19535,
         src_id: 2_222_223,
     };
-    let mut bits = Vec::new();
-    for i in 0..200 {
+    let bits = bs_stream((0..200u8).map(|i| {
         let slot = i % 2;
-        bits.extend_from_slice(&cach(1, slot as u8, 0));
-        bits.extend(match (slot, i < 150) {
+        let b = match (slot, i < 150) {
             (0, _) => data_burst(4, 9, &IDLE_INFO, SyncKind::BsData),
             (_, true) => data_burst(4, 1, &lc_pdu(&lc, 1, std), SyncKind::BsData),
             _ => data_burst(4, 2, &lc_pdu(&lc, 2, std), SyncKind::BsData),
-        });
-    }
+        };
+        (slot, b)
+    }));
     frequency(&bits_to_symbols(&bits), 10, 1.0)
         .iter()
         .flat_map(|&hz| ((hz * 6.0).round().clamp(-32768.0, 32767.0) as i16).to_le_bytes())

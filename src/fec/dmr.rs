@@ -722,18 +722,18 @@ mod tests {
         let lc = [0, 0, 0, 0, 0, 0x09, 0x12, 0xD6, 0x87];
         let mut payload = lc.to_vec();
         payload.extend(rs129_parity(&lc).map(|x| x ^ 0x96));
+        // (Slot type and sync around it are checked in pdt::burst; here the BPTC part and the
+        // slot-type word, which sit at bits 0–97/166–263 and 98–107/156–165.)
         let tx = bptc196_encode(&bytes_to_bits(&payload));
-        let st = u64_to_bits(golay2087_encode(0x11) as u64, 20);
-        let sy = u64_to_bits(sync::BS_DATA, 48);
-        let built: Vec<u8> = tx[..98]
+        let want: Vec<u8> = burst[..98].iter().chain(&burst[166..]).copied().collect();
+        assert_eq!(tx, want);
+        let st: Vec<u8> = burst[98..108]
             .iter()
-            .chain(&st[..10])
-            .chain(&sy)
-            .chain(&st[10..])
-            .chain(&tx[98..])
+            .chain(&burst[156..166])
             .copied()
             .collect();
-        assert_eq!(built, burst);
+        assert_eq!(golay2087_encode(0x11) as u64, bits_to_u64(&st));
+        assert_eq!(bits_to_u64(&burst[108..156]), sync::BS_DATA);
         // Errors spread over the burst are corrected.
         let mut rx: Vec<u8> = burst[..98].iter().chain(&burst[166..]).copied().collect();
         for i in [3, 50, 97, 120, 180] {

@@ -178,19 +178,37 @@ pub fn cach(at: u8, tc: u8, lcss: u8) -> [u8; 24] {
     c
 }
 
-/// A data/control burst: BPTC payload, slot type (colour code, data type) around the sync.
-pub fn data_burst(cc: u8, data_type: u8, pdu: &[u8; 12], sync: SyncKind) -> Vec<u8> {
-    let tx = bptc196_encode(&bytes_to_bits(pdu));
-    let st = u64_to_bits(golay2087_encode((cc << 4) | (data_type & 0xF)) as u64, 20);
+/// A base-station outbound stream: each burst preceded by its CACH (AT busy, TC = the burst's
+/// timeslot 0/1, LCSS 0). Input: (timeslot, 264-bit burst) in air order.
+pub fn bs_stream(bursts: impl IntoIterator<Item = (u8, Vec<u8>)>) -> Vec<u8> {
+    let mut bits = Vec::new();
+    for (slot, b) in bursts {
+        bits.extend_from_slice(&cach(1, slot, 0));
+        bits.extend(b);
+    }
+    bits
+}
+
+/// Lay out a data/control burst: 196 payload bits split around the 20 slot-type bits and the
+/// 48-bit sync (bits 0–97 payload, 98–107 slot type, 108–155 sync, 156–165 slot type, 166–263
+/// payload).
+pub fn assemble(payload: &[u8], slot_type: u32, sync: SyncKind) -> Vec<u8> {
+    let st = u64_to_bits(slot_type as u64, 20);
     let sy = u64_to_bits(sync.pattern(), 48);
-    tx[..98]
+    payload[..98]
         .iter()
         .chain(&st[..10])
         .chain(&sy)
         .chain(&st[10..])
-        .chain(&tx[98..])
+        .chain(&payload[98..])
         .copied()
         .collect()
+}
+
+/// A data/control burst: BPTC payload, slot type (colour code, data type) around the sync.
+pub fn data_burst(cc: u8, data_type: u8, pdu: &[u8; 12], sync: SyncKind) -> Vec<u8> {
+    let tx = bptc196_encode(&bytes_to_bits(pdu));
+    assemble(&tx, golay2087_encode((cc << 4) | (data_type & 0xF)), sync)
 }
 
 /// What a data burst decoded to.
@@ -327,16 +345,8 @@ mod tests {
         // MMDVMHost's DMR_IDLE_DATA payload (dmr_vectors.py; its slot type is left 0 there and
         // filled in at run time): here with CC 1, DT 9 around the BS data sync.
         let mmdvm = hex_bits("53C25EABA8671DC7383BD936000DFF57D75DF5D003F6E465171B48CA6D4FC610B4");
-        let st = u64_to_bits(golay2087_encode(0x19) as u64, 20);
-        let sy = u64_to_bits(sync::BS_DATA, 48);
-        let b: Vec<u8> = mmdvm[..98]
-            .iter()
-            .chain(&st[..10])
-            .chain(&sy)
-            .chain(&st[10..])
-            .chain(&mmdvm[166..])
-            .copied()
-            .collect();
+        let payload: Vec<u8> = mmdvm[..98].iter().chain(&mmdvm[166..]).copied().collect();
+        let b = assemble(&payload, golay2087_encode(0x19), SyncKind::BsData);
         assert_eq!(b, data_burst(1, 9, &IDLE_INFO, SyncKind::BsData));
         let d = decode_data_burst(&b).unwrap();
         assert_eq!((d.color_code, d.data_type, d.check), (1, 9, Some(None)));

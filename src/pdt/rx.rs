@@ -181,7 +181,7 @@ fn slice_burst(
 mod tests {
     use super::*;
     use crate::fec::dmr::Standard;
-    use crate::pdt::burst::{cach, data_burst, lc_pdu, FullLc, IDLE_INFO};
+    use crate::pdt::burst::{bs_stream, data_burst, lc_pdu, FullLc, IDLE_INFO};
     use crate::pdt::tx::frequency;
 
     #[test]
@@ -194,16 +194,15 @@ mod tests {
             dst_id: 19535,
             src_id: 2_222_223,
         };
-        let mut bits = Vec::new();
-        for i in 0..40 {
+        let bits = bs_stream((0..40u8).map(|i| {
             let slot = i % 2;
-            bits.extend_from_slice(&cach(1, slot as u8, 0));
-            bits.extend(if slot == 0 {
+            let b = if slot == 0 {
                 data_burst(4, 9, &IDLE_INFO, SyncKind::BsData)
             } else {
                 data_burst(4, 1, &lc_pdu(&lc, 1, Standard::Pdt), SyncKind::BsData)
-            });
-        }
+            };
+            (slot, b)
+        }));
         let f = frequency(&bits_to_symbols(&bits), 10, 1.03);
         let mut rng = crate::sim::Rng::new(5);
         for invert in [false, true] {
