@@ -17,10 +17,16 @@ fn the_real_repeater_recording_decodes_as_dmr_colour_code_4() {
     let mut x = vec![0f32; cap.info.num_samples as usize];
     let n = cap.read_real(&mut x).unwrap();
     x.truncate(n);
-    let found = decode_audio(&x, cap.info.sample_rate_hz);
+    let found = decode_audio(&x, cap.info.sample_rate_hz).unwrap();
+    for f in &found {
+        eprintln!("{}", linkscope::pdt::monitor::burst_line(f));
+    }
     let data: Vec<_> = found.iter().filter_map(|f| f.data.as_ref()).collect();
     let valid = data.iter().filter(|d| d.check.is_some()).count();
-    let voice = found.iter().filter(|f| f.sync == SyncKind::BsVoice).count();
+    let voice = found
+        .iter()
+        .filter(|f| f.sync == Some(SyncKind::BsVoice))
+        .count();
     let oracle = std::fs::read_to_string(
         base.parent()
             .unwrap()
@@ -61,7 +67,7 @@ fn other_digital_modes_give_no_valid_bursts() {
         let mut x = vec![0f32; cap.info.num_samples as usize];
         let n = cap.read_real(&mut x).unwrap();
         x.truncate(n);
-        let found = decode_audio(&x, cap.info.sample_rate_hz);
+        let found = decode_audio(&x, cap.info.sample_rate_hz).unwrap();
         let valid = found
             .iter()
             .filter_map(|f| f.data.as_ref())

@@ -103,32 +103,40 @@ pub fn bandpass_kaiser(
 /// of two is a raised cosine whose centre tap is 1 and which is zero at every other multiple of
 /// the symbol period (no intersymbol interference).
 pub fn root_raised_cosine(sps: usize, span: usize, alpha: f64) -> Result<Vec<f32>, DspError> {
-    if sps < 2 || span < 2 || !(alpha > 0.0 && alpha <= 1.0) {
+    root_raised_cosine_frac(sps as f64, span, alpha)
+}
+
+/// [`root_raised_cosine`] for any (also fractional) number of samples per symbol ≥ 2:
+/// `2·⌊span·sps/2⌋ + 1` taps centred on the middle one, Σh² = 1.
+pub fn root_raised_cosine_frac(sps: f64, span: usize, alpha: f64) -> Result<Vec<f32>, DspError> {
+    if !(2.0..1e5).contains(&sps) || span < 2 || !(alpha > 0.0 && alpha <= 1.0) {
         return Err(invalid(
             "rrc",
             "need ≥ 2 samples per symbol, a span ≥ 2 symbols and 0 < α ≤ 1",
         ));
     }
-    let n = span * sps + 1;
-    let mid = (n / 2) as f64;
-    let pi = std::f64::consts::PI;
-    let h: Vec<f64> = (0..n)
-        .map(|i| {
-            let t = (i as f64 - mid) / sps as f64; // in symbol periods
-            if t.abs() < 1e-12 {
-                1.0 - alpha + 4.0 * alpha / pi
-            } else if (t.abs() - 1.0 / (4.0 * alpha)).abs() < 1e-9 {
-                alpha / std::f64::consts::SQRT_2
-                    * ((1.0 + 2.0 / pi) * (pi / (4.0 * alpha)).sin()
-                        + (1.0 - 2.0 / pi) * (pi / (4.0 * alpha)).cos())
-            } else {
-                ((pi * t * (1.0 - alpha)).sin() + 4.0 * alpha * t * (pi * t * (1.0 + alpha)).cos())
-                    / (pi * t * (1.0 - (4.0 * alpha * t).powi(2)))
-            }
-        })
+    let half = (span as f64 * sps / 2.0 + 1e-9).floor() as usize;
+    let h: Vec<f64> = (0..2 * half + 1)
+        .map(|i| rrc_pulse((i as f64 - half as f64) / sps, alpha))
         .collect();
     let norm = h.iter().map(|v| v * v).sum::<f64>().sqrt();
     Ok(h.iter().map(|v| (v / norm) as f32).collect())
+}
+
+/// The continuous root-raised-cosine pulse at `t` symbol periods from its centre (value 1 − α +
+/// 4α/π at t = 0, not normalised).
+pub fn rrc_pulse(t: f64, alpha: f64) -> f64 {
+    let pi = std::f64::consts::PI;
+    if t.abs() < 1e-9 {
+        1.0 - alpha + 4.0 * alpha / pi
+    } else if (t.abs() - 1.0 / (4.0 * alpha)).abs() < 1e-7 {
+        alpha / std::f64::consts::SQRT_2
+            * ((1.0 + 2.0 / pi) * (pi / (4.0 * alpha)).sin()
+                + (1.0 - 2.0 / pi) * (pi / (4.0 * alpha)).cos())
+    } else {
+        ((pi * t * (1.0 - alpha)).sin() + 4.0 * alpha * t * (pi * t * (1.0 + alpha)).cos())
+            / (pi * t * (1.0 - (4.0 * alpha * t).powi(2)))
+    }
 }
 
 /// Streaming FIR for real samples with real taps (audio filters). Latency (taps − 1)/2.

@@ -45,6 +45,20 @@ impl Mixer {
         self.freq
     }
 
+    /// Change the shift, keeping the phase continuous (an AFC loop's correction). Rebuilds the
+    /// per-block table, so call it at most every few hundred samples.
+    pub fn set_freq(&mut self, freq: f64) {
+        self.freq = freq;
+        // By rotation in f64 (one sin/cos instead of one per entry; the error after 1024 steps
+        // is ~1e-13).
+        let (ws, wc) = (2.0 * std::f64::consts::PI * freq).sin_cos();
+        let (mut c, mut s) = (1.0f64, 0.0f64);
+        for t in self.table.iter_mut() {
+            *t = Complex32::new(c as f32, s as f32);
+            (c, s) = (c * wc - s * ws, c * ws + s * wc);
+        }
+    }
+
     /// Multiply `x` in place by the oscillator. Never allocates.
     pub fn process_inplace(&mut self, x: &mut [Complex32]) {
         for block in x.chunks_mut(BLOCK) {

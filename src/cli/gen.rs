@@ -20,6 +20,10 @@ pub enum GenCmd {
     /// An MPT 1327 forward control channel (CCSC + address codeword slots with every message
     /// family) as FFSK on NBFM, with chosen SYS, deviation, carrier error and CNR
     Mpt(MptArgs),
+    /// A PDT/DMR base-station channel: idle bursts, CSBKs and a group call (voice LC header,
+    /// voice superframes with embedded LC, terminator) on chosen slot, with chosen colour code,
+    /// IDs, mask set (dmr|pdt), deviation error, carrier and symbol-clock error, Es/N0
+    Pdt(Box<PdtGenArgs>),
     /// An NBFM channel: test tone or WAV voice, CTCSS (with reverse burst) or DCS, DTMF,
     /// selcall, pre-emphasis, deviation, carrier error and CNR
     Fm(Box<FmGenArgs>),
@@ -164,6 +168,73 @@ pub struct FmGenArgs {
 }
 
 #[derive(Args)]
+pub struct PdtGenArgs {
+    /// Output base name (OUT.sigmf-meta, OUT.sigmf-data)
+    #[arg(short, long)]
+    out: PathBuf,
+    /// Mask set of the CRC/RS-protected PDUs: dmr or pdt
+    #[arg(long, default_value = "pdt", value_parser = ["dmr", "pdt"])]
+    standard: String,
+    /// Colour code 0–15
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..16))]
+    cc: u8,
+    /// Calling radio ID (24 bits)
+    #[arg(long, default_value_t = 3_520_001)]
+    src: u32,
+    /// Called talkgroup (or radio with --private)
+    #[arg(long, default_value_t = 35_001)]
+    dst: u32,
+    /// A private (unit-to-unit) call instead of a group call
+    #[arg(long)]
+    private: bool,
+    /// Timeslot of the call (1 or 2)
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..3))]
+    slot: u8,
+    /// Voice superframes (360 ms each) in the call; 0 for no call
+    #[arg(long, default_value_t = 4)]
+    superframes: usize,
+    /// Total bursts (30 ms each, both slots)
+    #[arg(long, default_value_t = 100)]
+    bursts: usize,
+    /// A preamble CSBK every N bursts on the idle slot (0: none)
+    #[arg(long, default_value_t = 10)]
+    csbk_every: usize,
+    /// Sample rate (48k for a channel; e.g. 2.4M for a wideband capture with --offset)
+    #[arg(long, default_value = "48k", value_parser = units::parse_hz)]
+    rate: f64,
+    /// Channel position from the centre of the capture
+    #[arg(long, default_value = "0", value_parser = units::parse_hz, allow_hyphen_values = true)]
+    offset: f64,
+    /// RF centre frequency recorded in the meta
+    #[arg(long, default_value = "351.0125M", value_parser = units::parse_hz)]
+    freq: f64,
+    /// Deviation error, % (0 = outer symbols at ±1944 Hz)
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    deviation_error: f64,
+    /// Carrier frequency error
+    #[arg(long, default_value = "0", value_parser = units::parse_hz, allow_hyphen_values = true)]
+    cfo: f64,
+    /// Symbol-clock error, ppm
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    clock_ppm: f64,
+    /// Random error of each symbol's frequency, RMS % of the outer deviation
+    #[arg(long, default_value_t = 0.0)]
+    fsk_error: f64,
+    /// Es/N0 in the channel, dB (omit for no noise)
+    #[arg(long, value_parser = units::parse_db, allow_hyphen_values = true)]
+    esn0: Option<f64>,
+    /// Sample format on disk
+    #[arg(long, default_value = "cf32_le", value_parser = |s: &str| SampleFormat::from_name(s).ok_or(format!("unknown format '{s}'")))]
+    format: SampleFormat,
+    /// Noise seed
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// UTC time of the first sample (RFC 3339)
+    #[arg(long, default_value = "2026-11-01T08:00:00Z")]
+    datetime: DateTime<Utc>,
+}
+
+#[derive(Args)]
 pub struct MptArgs {
     /// Output base name (OUT.sigmf-meta, OUT.sigmf-data)
     #[arg(short, long)]
@@ -226,6 +297,7 @@ pub fn run(cmd: GenCmd) -> anyhow::Result<()> {
     match cmd {
         GenCmd::Band(a) => band(a),
         GenCmd::Mpt(a) => mpt(a),
+        GenCmd::Pdt(a) => pdt(*a),
         GenCmd::Fm(a) => fm(*a),
         GenCmd::Survey(a) => survey(a),
     }
@@ -395,6 +467,113 @@ fn band(a: BandArgs) -> anyhow::Result<()> {
         total,
         duration,
         path.display()
+    );
+    Ok(())
+}
+
+fn pdt(a: PdtGenArgs) -> anyhow::Result<()> {
+    use linkscope::fec::dmr::Standard;
+    use linkscope::pdt::burst::FullLc;
+    use linkscope::pdt::traffic::{bs_outbound, Call};
+    use linkscope::pdt::tx::{modulate, TxChannel};
+    let std = if a.standard == "dmr" {
+        Standard::Dmr
+    } else {
+        Standard::Pdt
+    };
+    anyhow::ensure!(
+        a.src < 1 << 24 && a.dst < 1 << 24,
+        "--src/--dst are 24-bit IDs (< 16777216)"
+    );
+    let lc = FullLc {
+        pf: false,
+        flco: if a.private { 3 } else { 0 },
+        fid: 0,
+        service_options: 0,
+        dst_id: a.dst,
+        src_id: a.src,
+    };
+    let calls: Vec<Call> = (a.superframes > 0)
+        .then_some(Call {
+            slot: a.slot,
+            lc,
+            superframes: a.superframes,
+        })
+        .into_iter()
+        .collect();
+    let (bits, bursts) = bs_outbound(
+        a.cc,
+        std,
+        &calls,
+        a.bursts,
+        (a.csbk_every > 0).then_some(a.csbk_every),
+    );
+    let ch = TxChannel {
+        fs: a.rate,
+        offset_hz: a.offset,
+        cfo_hz: a.cfo,
+        deviation_scale: 1.0 + a.deviation_error / 100.0,
+        fsk_error_pct: a.fsk_error,
+        clock_ppm: a.clock_ppm,
+        esn0_db: a.esn0,
+        seed: a.seed,
+        // Carrier plus noise at 0.35 rms: integer formats neither clip nor lose the carrier
+        // in their quantisation when the noise spans a wide capture.
+        amplitude: (0.35
+            / (1.0
+                + a.esn0
+                    .map_or(0.0, |e| a.rate / 4800.0 / 10f64.powf(e / 10.0)))
+            .sqrt()) as f32,
+    };
+    let x = modulate(&bits, &ch);
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    for b in &bursts {
+        *counts
+            .entry(format!("slot{}_{}", b.slot, b.kind))
+            .or_default() += 1;
+    }
+    let truth = json!({
+        "system": "PDT/DMR base-station outbound channel",
+        "standard": std.name(),
+        "color_code": a.cc,
+        "call": calls.first().map(|c| json!({
+            "slot": c.slot,
+            "call": if a.private { "private" } else { "group" },
+            "src_id": a.src,
+            "dst_id": a.dst,
+            "superframes": c.superframes,
+        })),
+        "bursts": bursts.len(),
+        "burst_counts": counts,
+        "first_symbol_s": 8.0 / (4800.0 * (1.0 + a.clock_ppm * 1e-6)),
+        "deviation_hz": 1944.0 * (1.0 + a.deviation_error / 100.0),
+        "cfo_hz": a.cfo,
+        "clock_ppm": a.clock_ppm,
+        "fsk_error_pct": a.fsk_error,
+        "esn0_db": a.esn0,
+        "channel_offset_hz": a.offset,
+    });
+    let header = simulated_header(
+        a.format,
+        a.rate,
+        a.freq,
+        a.datetime,
+        format!(
+            "{} BS outbound, CC {}, call {} → {} on TS{} (linkscope gen pdt)",
+            std.name().to_uppercase(),
+            a.cc,
+            a.src,
+            a.dst,
+            a.slot
+        ),
+        truth,
+    );
+    write_capture(&a.out, header, &x)?;
+    eprintln!(
+        "wrote {}.sigmf-meta/.sigmf-data: {} bursts, {:.2} s",
+        a.out.display(),
+        bursts.len(),
+        x.len() as f64 / a.rate
     );
     Ok(())
 }

@@ -6,6 +6,7 @@ mod fm;
 mod gen;
 mod info;
 mod mpt;
+mod pdt;
 mod record;
 mod scan;
 mod survey;
@@ -28,6 +29,8 @@ enum Cmd {
     Info(info::InfoArgs),
     /// MPT 1327 control channel: decode codewords, monitor its health, log channel grants.
     Mpt(Box<mpt::MptArgs>),
+    /// PDT/DMR digital channel: decode bursts (slots, colour code, calls, CSBKs) and measure the link.
+    Pdt(Box<pdt::PdtArgs>),
     /// Analogue NBFM channel: demodulate, decode CTCSS/DCS/DTMF/selcall, measure like a service monitor.
     Fm(Box<fm::FmArgs>),
     /// Record a live device (rtl_tcp, SoapySDR) as SigMF in its native sample format.
@@ -47,6 +50,7 @@ pub fn run() -> anyhow::Result<()> {
         Cmd::Scan(a) => scan::run(*a),
         Cmd::Info(a) => info::run(a),
         Cmd::Mpt(a) => mpt::run(*a),
+        Cmd::Pdt(a) => pdt::run(*a),
         Cmd::Fm(a) => fm::run(*a),
         Cmd::Record(a) => record::run(*a),
         Cmd::Devices(a) => devices::run(a),

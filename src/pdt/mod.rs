@@ -4,5 +4,8 @@
 //! The 4FSK physical layer, receiver and `linkscope pdt` are the next steps of issue 6.
 
 pub mod burst;
+pub mod lc;
+pub mod monitor;
 pub mod rx;
+pub mod traffic;
 pub mod tx;

@@ -494,3 +494,131 @@ pub fn survey_png(
     }
     out.commit().map_err(|e| perr(path, e))
 }
+
+/// PDT/DMR analyser plot: eye diagram of the matched-filter output (two symbols wide, in
+/// symbol units, ideal levels ±1/±3 marked), the histogram of the symbol-instant values, and
+/// the deviation of each validated burst over time.
+pub fn pdt_png(
+    path: &Path,
+    mon: &crate::pdt::monitor::Monitor,
+    title: &str,
+) -> Result<(), PlotError> {
+    ensure_font();
+    if mon.eye.is_empty() {
+        return Err(perr(
+            path,
+            "no burst was decoded, so there is no eye to draw",
+        ));
+    }
+    let out = AtomicFile::reserve(path);
+    {
+        let root = BitMapBackend::new(out.temp_path(), (1200, 900)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| perr(path, e))?;
+        let root = root
+            .titled(title, ("sans-serif", 22))
+            .map_err(|e| perr(path, e))?;
+        let (top, bottom) = root.split_vertically(480);
+        let (eye_area, hist_area) = top.split_horizontally(700);
+        let mut c = ChartBuilder::on(&eye_area)
+            .caption("Eye diagram (matched filter)", ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d(-1.0f64..1.0, -5.0f64..5.0)
+            .map_err(|e| perr(path, e))?;
+        c.configure_mesh()
+            .x_desc("time, symbols")
+            .y_desc("level, symbol units")
+            .draw()
+            .map_err(|e| perr(path, e))?;
+        let colour = BLUE.mix(0.08);
+        for e in mon.eye.iter().take(80) {
+            for s in 1..131usize {
+                let pts = (0..=16).map(|j| {
+                    let i = (s - 1) * 8 + j;
+                    ((j as f64 - 8.0) / 8.0, e[i] as f64)
+                });
+                c.draw_series(LineSeries::new(pts, colour))
+                    .map_err(|e| perr(path, e))?;
+            }
+        }
+        for l in [-3.0, -1.0, 1.0, 3.0] {
+            c.draw_series(LineSeries::new([(-1.0, l), (1.0, l)], RED.mix(0.6)))
+                .map_err(|e| perr(path, e))?;
+        }
+        // Histogram of symbol-instant values.
+        let bins = 100usize;
+        let mut h = vec![0u64; bins];
+        for &v in &mon.symbols {
+            let b = ((v as f64 + 5.0) / 10.0 * bins as f64).floor();
+            if b >= 0.0 && (b as usize) < bins {
+                h[b as usize] += 1;
+            }
+        }
+        let hmax = h.iter().copied().max().unwrap_or(1).max(1) as f64;
+        let mut c = ChartBuilder::on(&hist_area)
+            .caption("Symbol histogram", ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d(0.0..hmax * 1.05, -5.0f64..5.0)
+            .map_err(|e| perr(path, e))?;
+        c.configure_mesh()
+            .x_desc("symbols")
+            .y_desc("level, symbol units")
+            .draw()
+            .map_err(|e| perr(path, e))?;
+        c.draw_series(h.iter().enumerate().map(|(i, &n)| {
+            let y0 = -5.0 + 10.0 * i as f64 / bins as f64;
+            Rectangle::new(
+                [(0.0, y0), (n as f64, y0 + 10.0 / bins as f64)],
+                BLUE.filled(),
+            )
+        }))
+        .map_err(|e| perr(path, e))?;
+        // Deviation over time.
+        let t1 = mon.deviation.last().map(|p| p.0).unwrap_or(1.0).max(0.01);
+        let (lo, hi) = if mon.deviation_in_hz {
+            (1944.0 * 0.8, 1944.0 * 1.2)
+        } else {
+            (80.0, 120.0)
+        };
+        let mut c = ChartBuilder::on(&bottom)
+            .caption(
+                if mon.deviation_in_hz {
+                    "Outer-symbol deviation per burst (nominal 1944 Hz, ±10 % dashed)"
+                } else {
+                    "Relative deviation per burst (discriminator audio: %)"
+                },
+                ("sans-serif", 18),
+            )
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..t1, lo..hi)
+            .map_err(|e| perr(path, e))?;
+        c.configure_mesh()
+            .x_desc("time, s")
+            .y_desc(if mon.deviation_in_hz {
+                "deviation, Hz"
+            } else {
+                "%"
+            })
+            .draw()
+            .map_err(|e| perr(path, e))?;
+        c.draw_series(
+            mon.deviation
+                .iter()
+                .map(|&(t, d)| Circle::new((t, d.clamp(lo, hi)), 2, BLUE.filled())),
+        )
+        .map_err(|e| perr(path, e))?;
+        if mon.deviation_in_hz {
+            for l in [1944.0 * 0.9, 1944.0, 1944.0 * 1.1] {
+                c.draw_series(LineSeries::new([(0.0, l), (t1, l)], RED.mix(0.5)))
+                    .map_err(|e| perr(path, e))?;
+            }
+        }
+        root.present().map_err(|e| perr(path, e))?;
+    }
+    out.commit().map_err(|e| perr(path, e))
+}
