@@ -8,4 +8,5 @@ pub mod lc;
 pub mod monitor;
 pub mod rx;
 pub mod traffic;
+pub mod trial;
 pub mod tx;
