@@ -20,6 +20,7 @@ pub fn shared(name: &str) -> Option<PathBuf> {
 }
 
 /// Run the `linkscope` binary: (exit code, stdout, stderr).
+#[allow(dead_code)]
 pub fn linkscope(args: &[&str]) -> (i32, String, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_linkscope"))
         .args(args)
@@ -33,6 +34,7 @@ pub fn linkscope(args: &[&str]) -> (i32, String, String) {
 }
 
 /// JSON lines of a `--json` run: (per-item objects, the summary object).
+#[allow(dead_code)]
 pub fn json_lines(stdout: &str) -> (Vec<serde_json::Value>, serde_json::Value) {
     let mut items = Vec::new();
     let mut summary = serde_json::Value::Null;
