@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 /// A recording in `../shared/captures/`, or None (with a printed reason) on a machine without
 /// `../shared` (CI always has it).
+#[allow(dead_code)]
 pub fn shared(name: &str) -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/captures")
