@@ -216,3 +216,205 @@ fn units(s: &str) -> f64 {
     };
     n.parse::<f64>().unwrap() * m
 }
+
+/// Copy a SigMF pair to `dir/name`, transforming the data bytes and the global meta.
+fn copy_capture(
+    meta: &Path,
+    dir: &Path,
+    name: &str,
+    data: impl FnOnce(Vec<u8>) -> Vec<u8>,
+    global: impl FnOnce(&mut Value),
+) -> String {
+    let mut m: Value = serde_json::from_str(&std::fs::read_to_string(meta).unwrap()).unwrap();
+    global(&mut m["global"]);
+    let bytes = std::fs::read(meta.with_extension("sigmf-data")).unwrap();
+    let out = dir.join(name);
+    std::fs::write(out.with_extension("sigmf-data"), data(bytes)).unwrap();
+    let mp = out.with_extension("sigmf-meta");
+    std::fs::write(&mp, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    mp.to_str().unwrap().to_string()
+}
+
+#[test]
+fn the_real_repeater_recording_and_its_inversion() {
+    let Some(meta) = common::shared("real/real_dmr_it_8.sigmf-meta") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let inverted = copy_capture(
+        &meta,
+        dir.path(),
+        "inverted",
+        |b| {
+            b.chunks_exact(2)
+                .flat_map(|c| {
+                    i16::from_le_bytes([c[0], c[1]])
+                        .saturating_neg()
+                        .to_le_bytes()
+                })
+                .collect()
+        },
+        |_| {},
+    );
+    let mut counts = Vec::new();
+    for (m, pol) in [
+        (meta.to_str().unwrap(), "normal"),
+        (inverted.as_str(), "inverted"),
+    ] {
+        let (bursts, s) = analyse(m, &[]);
+        assert_eq!(s["color_codes"], serde_json::json!([4]), "{s}");
+        assert_eq!(s["standard"], "dmr");
+        assert_eq!(s["polarity"], pol);
+        // Slot 1 carries only idle bursts, slot 2 the call (with a short break near 8.5 s, where
+        // the repeater sends an idle burst and a new voice LC header).
+        for b in &bursts {
+            match b["slot"].as_u64() {
+                Some(1) => assert_eq!(b["data_type_name"], "idle", "{b}"),
+                Some(2) => assert!(
+                    b["burst"] == "voice" || b["data_type"] == 1 || b["data_type"] == 9,
+                    "{b}"
+                ),
+                _ => panic!("burst without slot: {b}"),
+            }
+            // No address that failed its check is reported: only the true ones appear.
+            for key in ["src_id", "dst_id"] {
+                for v in [&b[key], &b["embedded_lc"][key]] {
+                    assert!(v.is_null() || *v == 2_222_223 || *v == 19_535, "{b}");
+                }
+            }
+        }
+        let calls = s["calls"].as_array().unwrap();
+        assert_eq!(calls.len(), 1, "{s}");
+        assert_eq!(calls[0]["slot"], 2);
+        assert_eq!(calls[0]["src_id"], 2_222_223);
+        assert_eq!(calls[0]["dst_id"], 19_535);
+        assert_eq!(calls[0]["call"], "group");
+        // The CACH's short LC: slot 2 busy with a group voice call to the talkgroup whose
+        // CRC-8 address hash it carries, slot 1 idle.
+        let slc = &s["short_lc"][0];
+        assert_eq!(
+            (slc["slco"].as_u64(), slc["ts1_activity"].as_u64()),
+            (Some(1), Some(0))
+        );
+        assert_eq!(slc["ts2_activity"], 8);
+        assert_eq!(
+            slc["ts2_hash"].as_u64(),
+            Some(linkscope::pdt::lc::address_hash(19_535) as u64)
+        );
+        let embedded = bursts
+            .iter()
+            .filter(|b| b["embedded_lc"].is_object())
+            .count();
+        let valid = bursts.iter().filter(|b| b["fec_ok"] == true).count();
+        // dsdccx synchronised to 71 data and 53 voice bursts (oracle/ log).
+        assert!(valid >= 71 + 53, "{valid}");
+        assert!(embedded >= 40, "{embedded} embedded LCs");
+        counts.push((bursts.len(), valid, embedded));
+        eprintln!(
+            "{pol}: {} bursts, {valid} valid, {embedded} embedded LCs, FSK error {} %",
+            bursts.len(),
+            s["fsk_error_pct"]
+        );
+    }
+    assert_eq!(counts[0], counts[1]);
+}
+
+#[test]
+fn other_signals_give_no_bursts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut inputs: Vec<String> = [
+        "real/real_dpmr.sigmf-meta",
+        "real/real_dstar_f1zil_1.sigmf-meta",
+        "gnuradio/nbfm_12k5_voice_ctcss250.3_cnr40.sigmf-meta",
+        "gnuradio/nbfm_12k5_tone1k_ctcss088.5_cnr20.sigmf-meta",
+        "gnuradio/nbfm_noise_only_48k.sigmf-meta",
+        "gnuradio/ffsk1200_fms_cnr30.sigmf-meta",
+    ]
+    .iter()
+    .filter_map(|n| common::shared(n))
+    .map(|p| p.to_str().unwrap().to_string())
+    .collect();
+    // Our own DMR signal played at the wrong rate (the meta claims twice and half the rate:
+    // 2400 and 9600 Bd 4FSK).
+    let (meta, _) = gen(dir.path(), "ok", &["--bursts", "100"]);
+    for (name, rate) in [("slow", 96_000.0), ("fast", 24_000.0)] {
+        inputs.push(copy_capture(
+            Path::new(&meta),
+            dir.path(),
+            name,
+            |b| b,
+            |g| {
+                g["core:sample_rate"] = serde_json::json!(rate);
+            },
+        ));
+    }
+    // Noise only.
+    let (noise, _) = gen(dir.path(), "noise", &["--bursts", "100", "--esn0", "-30"]);
+    inputs.push(noise);
+    for m in &inputs {
+        let (bursts, s) = analyse(m, &[]);
+        eprintln!("{m}: {}", s["status"]);
+        assert!(bursts.is_empty(), "{m}: {:?}", bursts.first());
+        assert!(s["status"]
+            .as_str()
+            .unwrap()
+            .starts_with("no DMR/PDT burst found"));
+    }
+}
+
+#[test]
+fn bad_input_is_reported_without_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let (meta, truth) = gen(dir.path(), "ok", &["--bursts", "60", "--superframes", "1"]);
+    // Cut in the middle of burst 40: 39 complete bursts at most, the cut one counted.
+    let cut_at = (((8 + 144 * 40 + 12 + 60) as f64 / 4800.0) * 48_000.0) as usize * 8;
+    let cut = copy_capture(
+        Path::new(&meta),
+        dir.path(),
+        "cut",
+        |b| b[..cut_at].to_vec(),
+        |_| {},
+    );
+    let (bursts, s) = analyse(&cut, &[]);
+    assert_eq!(bursts.len(), 40, "{s}");
+    assert_eq!(s["truncated_bursts"], 1, "{s}");
+    assert!(bursts.iter().all(|b| b["fec_ok"] == true));
+    assert!(truth["bursts"].as_u64().unwrap() == 60);
+    // NaNs in the samples (a corrupt float capture): the reader names the file and sample.
+    let nan = copy_capture(
+        Path::new(&meta),
+        dir.path(),
+        "nan",
+        |mut b| {
+            for k in (0..b.len() / 4).step_by(997) {
+                b[4 * k..4 * k + 4].copy_from_slice(&f32::NAN.to_le_bytes());
+            }
+            b
+        },
+        |_| {},
+    );
+    let (rc, _, err) = linkscope(&["pdt", &nan, "-q"]);
+    assert_eq!(rc, 1);
+    assert!(
+        err.contains("nan.sigmf-data") && err.contains("not a finite number"),
+        "{err}"
+    );
+    // Discriminator audio at too low a rate for 4800 Bd: named, exit 1.
+    let real = copy_capture(
+        Path::new(&meta),
+        dir.path(),
+        "lowrate",
+        |b| b,
+        |g| {
+            g["core:datatype"] = serde_json::json!("rf32_le");
+            g["core:sample_rate"] = serde_json::json!(16_000.0);
+        },
+    );
+    let (rc, _, err) = linkscope(&["pdt", &real, "-q"]);
+    assert_eq!(rc, 1);
+    assert!(err.contains("lowrate") && err.contains("19.2 kHz"), "{err}");
+    // A channel outside the capture.
+    let (rc, _, err) = linkscope(&["pdt", &meta, "-f", "360M", "-q"]);
+    assert_eq!(rc, 1);
+    assert!(err.contains("outside the capture"), "{err}");
+}

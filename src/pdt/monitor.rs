@@ -8,6 +8,9 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
+/// Bursts of the same talker to the same destination closer than this belong to one call, s.
+const CALL_HANG_S: f64 = 2.0;
+
 /// Nominal outer-symbol deviation, Hz.
 const NOMINAL_DEV_HZ: f64 = 1944.0;
 
@@ -457,7 +460,17 @@ impl Monitor {
             let same = self.open[si]
                 .map(|i| &self.calls[i])
                 .is_some_and(|c| c.src_id == lc.src_id && c.dst_id == lc.dst_id);
-            if !same {
+            // The same talker and destination again within the hang time (a repeater's idle
+            // burst or a lost terminator between two overs) continue the same call.
+            let resumed = self.calls.iter().rposition(|c| {
+                c.slot == b.slot
+                    && c.src_id == lc.src_id
+                    && c.dst_id == lc.dst_id
+                    && b.t_s - c.end_s < CALL_HANG_S
+            });
+            if !same && resumed.is_some() && self.open[si].is_none() {
+                self.open[si] = resumed;
+            } else if !same {
                 self.calls.push(Call {
                     slot: b.slot,
                     call: if lc.flco == 3 { "private" } else { "group" },

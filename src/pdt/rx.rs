@@ -379,7 +379,7 @@ impl PdtReceiver {
                 // passes (its stopband may reach fs_out − pass); the narrow filter does the
                 // channel selection at the low rate, where it is cheap.
                 let fs_out = fs / (fs / 48_000.0).floor().max(1.0);
-                let pass = MEAS_STOP_HZ + AFC_MAX_HZ;
+                let pass = (MEAS_STOP_HZ + AFC_MAX_HZ).min(0.45 * fs_out);
                 let ddc = Ddc::new(
                     fs,
                     offset_hz,
@@ -394,7 +394,11 @@ impl PdtReceiver {
                     60.0,
                 )?;
                 let d = ddc.delay_s() + (taps.len() - 1) as f64 / 2.0 / afs;
-                let meas = lowpass_spec(MEAS_PASS_HZ / afs, (MEAS_STOP_HZ / afs).min(0.5), 60.0)?;
+                let meas = lowpass_spec(
+                    (MEAS_PASS_HZ / afs).min(0.4),
+                    (MEAS_STOP_HZ / afs).min(0.5),
+                    60.0,
+                )?;
                 chan_delay = (taps.len() - 1) / 2;
                 meas_delay = ((meas.len() - 1) / 2).min(chan_delay);
                 (
@@ -796,7 +800,10 @@ impl PdtReceiver {
                             &[-1.0]
                         }
                     }
-                    None => &[1.0, -1.0],
+                    // The hypothesis that makes this sync a data sync first: its burst can
+                    // prove itself (a voice sync is the negation of a data sync).
+                    None if sign > 0.0 => &[1.0, -1.0],
+                    None => &[-1.0, 1.0],
                 };
                 let mut got = None;
                 for &pol in hyps {
@@ -892,6 +899,19 @@ impl PdtReceiver {
             let (p, c) = self.corr(m);
             if c.abs() > best.2.abs() {
                 best = (m, p, c);
+            }
+        }
+        // Locked on voice only, the polarity is still a guess: a "voice" sync whose burst
+        // validates as data with the opposite polarity settles it.
+        if self.pol.is_none() && best.2.abs() >= ACQUIRE {
+            if let Some(kind) = kind_of(best.1, best.2 * -l.pol > 0.0).filter(|k| k.is_data()) {
+                let mhat = self.refine(best.0, best.1);
+                let sl = self.slice(mhat, Some(kind), -l.pol, Some(&*l));
+                if sl.data.as_ref().is_some_and(|d| d.check.is_some()) {
+                    l.pol = -l.pol;
+                    self.pol = Some(l.pol);
+                    l.superframe = [None, None];
+                }
             }
         }
         let mut found = None;
@@ -1284,4 +1304,89 @@ pub fn decode_audio(x: &[f32], fs: f64) -> Result<Vec<RxBurst>, DspError> {
     rx.process_audio(x, &mut out);
     rx.finish(&mut out);
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pdt::burst::{data_burst, IDLE_INFO};
+    use crate::pdt::traffic::bs_outbound;
+    use crate::pdt::tx::{frequency_track, modulate, TxChannel};
+
+    #[test]
+    fn audio_at_any_rate_from_4_samples_per_symbol() {
+        let (bits, sent) = bs_outbound(3, Standard::Dmr, &[], 60, Some(5));
+        let syms = bits_to_symbols(&bits);
+        for fs in [44_100.0, 22_050.0, 96_000.0] {
+            // Discriminator audio at an arbitrary scale with a DC offset.
+            let x: Vec<f32> = frequency_track(&syms, fs, SYMBOL_RATE, 1.0)
+                .iter()
+                .map(|v| 0.3 - v / 5000.0)
+                .collect();
+            let got = decode_audio(&x, fs).unwrap();
+            assert!(
+                got.len() + 1 >= sent.len(),
+                "{fs}: {} of {}",
+                got.len(),
+                sent.len()
+            );
+            assert!(got.iter().all(|b| b.fec_ok && b.inverted), "{fs}");
+            assert!(got.iter().all(|b| b.data.as_ref().unwrap().color_code == 3));
+        }
+        assert!(decode_audio(&[0.0; 100], 16_000.0).is_err());
+    }
+
+    #[test]
+    fn direct_mode_slots_come_from_the_sync() {
+        // Two radios in direct mode (no CACH: 12 symbols of guard), TS1 and TS2 alternating.
+        let mut bits = Vec::new();
+        for i in 0..40 {
+            bits.extend([0u8; 24]);
+            let sync = if i % 2 == 0 {
+                SyncKind::DmTs1Data
+            } else {
+                SyncKind::DmTs2Data
+            };
+            bits.extend(data_burst(6, 9, &IDLE_INFO, sync));
+        }
+        let x = frequency_track(&bits_to_symbols(&bits), 48_000.0, SYMBOL_RATE, 1.0);
+        let got = decode_audio(&x, 48_000.0).unwrap();
+        assert!(got.len() >= 39);
+        for b in &got {
+            let want = if b.sync == Some(SyncKind::DmTs1Data) {
+                1
+            } else {
+                2
+            };
+            assert_eq!(b.slot, Some(want));
+            assert!(b.tact.is_none() && b.fec_ok);
+        }
+    }
+
+    #[test]
+    fn a_gap_drops_the_lock_and_decoding_resumes() {
+        let (bits, _) = bs_outbound(1, Standard::Pdt, &[], 100, None);
+        let ch = TxChannel::default();
+        let x = modulate(&bits, &ch);
+        let mut rx = PdtReceiver::new(PdtInput::Iq {
+            fs: 48_000.0,
+            offset_hz: 0.0,
+        })
+        .unwrap();
+        let mut out = Vec::new();
+        let half = x.len() / 2;
+        rx.process_iq(&x[..half], &mut out);
+        let before = out.len();
+        // 0.1 s lost between the two halves (the samples are simply missing).
+        rx.gap(0.1);
+        rx.process_iq(&x[half + 4800..], &mut out);
+        rx.finish(&mut out);
+        assert_eq!(rx.stats.sync_losses, 1);
+        assert!(out.len() > before + 40, "{} then {}", before, out.len());
+        // Times after the gap stay on the true time axis.
+        // (The last burst, 99, is cut by the end of the signal.)
+        let t = out.last().unwrap().t_s;
+        let want = (8 + 144 * 98 + 12) as f64 / SYMBOL_RATE;
+        assert!((t - want).abs() < 1e-3, "{t} vs {want}");
+    }
 }
