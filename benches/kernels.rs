@@ -102,5 +102,52 @@ fn nbfm_chain(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, kernels, nbfm_chain);
+/// The PDT/DMR receiver on a 2.4 MS/s cu8 capture (channel at +312.5 kHz, Es/N0 25 dB): the
+/// real-time factor is Melem/s ÷ 2.4.
+fn pdt_chain(c: &mut Criterion) {
+    use linkscope::pdt::rx::{PdtInput, PdtReceiver};
+    use linkscope::pdt::trial::traffic;
+    use linkscope::pdt::tx::{modulate, TxChannel};
+    let fs = 2_400_000.0;
+    let (bits, _) = traffic(34); // 1 s
+    let ch = TxChannel {
+        fs,
+        offset_hz: 312_500.0,
+        esn0_db: Some(25.0),
+        amplitude: 0.05,
+        ..Default::default()
+    };
+    let bytes: Vec<u8> = modulate(&bits, &ch)
+        .iter()
+        .flat_map(|v| {
+            let q = |a: f32| (a * 127.5 + 127.5).round().clamp(0.0, 255.0) as u8;
+            [q(v.re), q(v.im)]
+        })
+        .collect();
+    let conv = Converter::new(SampleFormat::Cu8);
+    let mut buf = vec![Complex32::default(); 8192];
+    let mut g = c.benchmark_group("chains");
+    g.throughput(Throughput::Elements((bytes.len() / 2) as u64));
+    g.sample_size(20);
+    g.bench_function("pdt_2m4_cu8", |b| {
+        b.iter(|| {
+            let mut rx = PdtReceiver::new(PdtInput::Iq {
+                fs,
+                offset_hz: 312_500.0,
+            })
+            .unwrap();
+            let mut out = Vec::new();
+            for chunk in bytes.chunks(2 * 8192) {
+                let n = chunk.len() / 2;
+                conv.to_complex(chunk, &mut buf[..n]);
+                rx.process_iq(&buf[..n], &mut out);
+            }
+            rx.finish(&mut out);
+            black_box(out.len())
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, kernels, nbfm_chain, pdt_chain);
 criterion_main!(benches);

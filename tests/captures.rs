@@ -50,6 +50,10 @@ fn every_capture_scans_to_its_expected_results() {
             check_fm(&exp_path, want);
             checked += 1;
         }
+        if let Some(want) = exp.get("pdt") {
+            check_pdt(&exp_path, want);
+            checked += 1;
+        }
         let Some(want) = exp.get("scan") else {
             continue;
         };
@@ -375,6 +379,58 @@ fn check_fm(exp_path: &Path, want: &Value) {
     let tol = &want["tol"];
     for (k, v) in want["expect"].as_object().unwrap() {
         let g = &got[k.as_str()];
+        match (
+            v.as_f64(),
+            g.as_f64(),
+            tol.get(k.as_str()).and_then(Value::as_f64),
+        ) {
+            (Some(e), Some(x), Some(t)) => {
+                assert!(
+                    (x - e).abs() <= t,
+                    "{}: {k} = {x}, expected {e} ± {t}",
+                    meta.display()
+                )
+            }
+            _ => assert_eq!(g, v, "{}: {k}", meta.display()),
+        }
+    }
+}
+
+/// `linkscope pdt --json` on a capture: the summary's fields (a key starting with `/` is a JSON
+/// pointer into the summary) against the expected values, numbers within their tolerance.
+fn check_pdt(exp_path: &Path, want: &Value) {
+    let base = exp_path
+        .to_string_lossy()
+        .trim_end_matches(".expected.json")
+        .to_string();
+    let meta = PathBuf::from(format!("{base}.sigmf-meta"));
+    let args: Vec<String> = want["args"]
+        .as_array()
+        .map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect())
+        .unwrap_or_default();
+    let out = Command::new(env!("CARGO_BIN_EXE_linkscope"))
+        .arg("pdt")
+        .arg(&meta)
+        .args(["--json", "--quiet"])
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last = stdout.lines().last().unwrap_or("");
+    let got: Value = serde_json::from_str(last).unwrap();
+    let got = &got["summary"];
+    let tol = &want["tol"];
+    for (k, v) in want["expect"].as_object().unwrap() {
+        let g = if k.starts_with('/') {
+            got.pointer(k).unwrap_or(&Value::Null)
+        } else {
+            &got[k.as_str()]
+        };
         match (
             v.as_f64(),
             g.as_f64(),

@@ -204,7 +204,9 @@ fn measured_impairments_match_the_generator() {
     let fsk = s["fsk_error_pct"].as_f64().unwrap();
     assert!((3.8..4.4).contains(&fsk), "FSK error {fsk} %");
     let (meta, _) = gen(dir.path(), "clean", &["--bursts", "100"]);
-    let (_, s) = analyse(&meta, &[]);
+    let png = dir.path().join("eye.png");
+    let (_, s) = analyse(&meta, &["--png", png.to_str().unwrap()]);
+    assert_eq!(&std::fs::read(&png).unwrap()[..4], b"\x89PNG");
     assert!(s["fsk_error_pct"].as_f64().unwrap() < 1.0, "{s}");
     assert!(s["mag_error_pct"].as_f64().unwrap() < 0.5, "{s}");
 }
@@ -237,9 +239,7 @@ fn copy_capture(
 
 #[test]
 fn the_real_repeater_recording_and_its_inversion() {
-    let Some(meta) = common::shared("real/real_dmr_it_8.sigmf-meta") else {
-        return;
-    };
+    let meta = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/pdt/dsdcc_dmr_it_8.sigmf-meta");
     let dir = tempfile::tempdir().unwrap();
     let inverted = copy_capture(
         &meta,

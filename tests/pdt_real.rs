@@ -1,6 +1,8 @@
-//! The over-the-air DMR recording `../shared/captures/real/real_dmr_it_8` (FM-discriminator
-//! audio of an Italian Tier II repeater; truth in its meta and DSDcc's log in `oracle/`): colour
-//! code 4, slot 1 idle. Every data burst dsdccx synchronised to must be found and validate.
+//! The over-the-air DMR recording `captures/pdt/dsdcc_dmr_it_8` (a copy of
+//! `../shared/captures/real/real_dmr_it_8`: FM-discriminator audio of an Italian Tier II
+//! repeater; truth in its meta, DSDcc's log beside it): colour code 4, slot 1 idle. Every data
+//! burst dsdccx synchronised to must be found and validate. Negative controls: the real dPMR and
+//! D-Star recordings of `../shared` give no valid burst.
 
 mod common;
 
@@ -10,29 +12,22 @@ use linkscope::pdt::rx::decode_audio;
 
 #[test]
 fn the_real_repeater_recording_decodes_as_dmr_colour_code_4() {
-    let Some(base) = common::shared("real/real_dmr_it_8.sigmf-meta") else {
-        return;
-    };
+    // A copy of ../shared/captures/real/real_dmr_it_8 with dsdccx's log (captures/README.md).
+    let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("captures/pdt/dsdcc_dmr_it_8.sigmf-meta");
     let mut cap = Capture::open(&base, &OpenOptions::default()).unwrap();
     let mut x = vec![0f32; cap.info.num_samples as usize];
     let n = cap.read_real(&mut x).unwrap();
     x.truncate(n);
     let found = decode_audio(&x, cap.info.sample_rate_hz).unwrap();
-    for f in &found {
-        eprintln!("{}", linkscope::pdt::monitor::burst_line(f));
-    }
     let data: Vec<_> = found.iter().filter_map(|f| f.data.as_ref()).collect();
     let valid = data.iter().filter(|d| d.check.is_some()).count();
     let voice = found
         .iter()
         .filter(|f| f.sync == Some(SyncKind::BsVoice))
         .count();
-    let oracle = std::fs::read_to_string(
-        base.parent()
-            .unwrap()
-            .join("oracle/dmr_it_8.dsdccxfrT3.log.txt"),
-    )
-    .unwrap();
+    let oracle =
+        std::fs::read_to_string(base.with_file_name("dsdcc_dmr_it_8.dsdccx.log.txt")).unwrap();
     let (od, ov) = (
         oracle.matches("+DMRd").count(),
         oracle.matches("+DMRv").count(),

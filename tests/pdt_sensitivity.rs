@@ -6,11 +6,14 @@ use linkscope::pdt::trial::{run, TrialConfig, TrialResult};
 
 #[test]
 fn twelve_db_with_carrier_and_clock_error() {
-    for (i, (cfo, ppm)) in [
-        (1000.0, 50.0),
-        (-1000.0, -50.0),
-        (1000.0, -50.0),
-        (-1000.0, 50.0),
+    // The four corners at a 48 kS/s channel rate, and one through the decimating front end
+    // (240 kS/s → 32 kS/s).
+    for (i, (cfo, ppm, fs)) in [
+        (1000.0, 50.0, 48e3),
+        (-1000.0, -50.0, 48e3),
+        (1000.0, -50.0, 48e3),
+        (-1000.0, 50.0, 48e3),
+        (-1000.0, 50.0, 240e3),
     ]
     .into_iter()
     .enumerate()
@@ -21,12 +24,13 @@ fn twelve_db_with_carrier_and_clock_error() {
             clock_ppm: ppm,
             bursts: 400,
             seed: 11 + i as u64,
-            fs: 48_000.0,
+            fs,
         });
         let det = TrialResult::rate(r.detected, r.sync_bursts);
         let st = TrialResult::rate(r.slot_type_ok, r.data_bursts);
         eprintln!(
-            "CFO {cfo:+} Hz, clock {ppm:+} ppm: detected {}/{} ({:.2} %), slot type {}/{} ({:.2} %), decoded {}/{}, false {}, BER {:.2e}",
+            "{} kS/s, CFO {cfo:+} Hz, clock {ppm:+} ppm: detected {}/{} ({:.2} %), slot type {}/{} ({:.2} %), decoded {}/{}, false {}, BER {:.2e}",
+            fs / 1e3,
             r.detected, r.sync_bursts, 100.0 * det, r.slot_type_ok, r.data_bursts, 100.0 * st,
             r.decoded, r.sent, r.false_bursts, r.ber()
         );

@@ -93,13 +93,20 @@ pub fn run(a: PdtArgs) -> anyhow::Result<()> {
     let dropped = stream_warnings(&mut cap, fs, &mut warnings);
     let s = mon.summary(cap.position() as f64 / fs, &rx);
     if let Some(p) = &a.png {
-        linkscope::report::plot::pdt_png(p, &mon, &format!("{name} — PDT/DMR 4FSK"))?;
+        if mon.eye.is_empty() {
+            warnings.push(format!(
+                "{}: not written — no burst was decoded, so there is no eye to draw",
+                p.display()
+            ));
+        } else {
+            linkscope::report::plot::pdt_png(p, &mon, &format!("{name} — PDT/DMR 4FSK"))?;
+        }
     }
     if a.json {
         let mut sj = serde_json::to_value(&s)?;
         sj["dropped_samples"] = serde_json::json!(dropped);
         if !warnings.is_empty() {
-            sj["stream_warnings"] = serde_json::json!(warnings);
+            sj["warnings"] = serde_json::json!(warnings);
         }
         println!("{}", serde_json::json!({ "summary": sj }));
     } else {

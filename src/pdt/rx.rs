@@ -203,6 +203,9 @@ const CHANNEL_STOP_HZ: f64 = 6_500.0;
 /// clean signal), narrow enough to keep the discriminator above threshold.
 const MEAS_PASS_HZ: f64 = 7_000.0;
 const MEAS_STOP_HZ: f64 = 10_000.0;
+/// The channel rate complex input is decimated to (at least): 6⅔ samples per symbol, enough
+/// for the ±12.5 kHz the measurement path and the AFC need.
+const CHANNEL_RATE: f64 = 32_000.0;
 /// The AFC's range.
 const AFC_MAX_HZ: f64 = 2_500.0;
 
@@ -378,12 +381,12 @@ impl PdtReceiver {
                 // The decimator only has to keep aliases out of the band the narrow filter
                 // passes (its stopband may reach fs_out − pass); the narrow filter does the
                 // channel selection at the low rate, where it is cheap.
-                let fs_out = fs / (fs / 48_000.0).floor().max(1.0);
+                let fs_out = fs / (fs / CHANNEL_RATE).floor().max(1.0);
                 let pass = (MEAS_STOP_HZ + AFC_MAX_HZ).min(0.45 * fs_out);
                 let ddc = Ddc::new(
                     fs,
                     offset_hz,
-                    48_000f64.min(fs),
+                    CHANNEL_RATE.min(fs),
                     pass,
                     (fs_out - pass).min(fs / 2.0),
                 )?;
@@ -560,7 +563,7 @@ impl PdtReceiver {
             mf_w.process(&mut audio_w[..n]);
             self.y_w.extend_from_slice(&audio_w[..n]);
             for (g, z) in mags.iter_mut().zip(&work3[..n]) {
-                *g = z.norm();
+                *g = (z.re * z.re + z.im * z.im).sqrt();
             }
             let shift = -afc.freq() * fs;
             self.mag.extend_from_slice(&mags[..n]);
@@ -712,15 +715,34 @@ impl PdtReceiver {
     }
 
     /// Parabolic refinement of the correlation peak of pattern `p` near `m`.
+    ///
+    /// The search correlator reads the symbols at whole samples (offsets rounded); here they are
+    /// read at their exact fractional spacing (cubic interpolation), so the timing carries no
+    /// rounding bias at fractional samples per symbol.
     fn refine(&self, m: usize, p: usize) -> f64 {
-        let c = |k: usize| {
-            let (_, v) = self.corr_p(k, p);
-            v.abs()
+        let c = |t: f64| {
+            let mut v = [0f32; 24];
+            for (i, o) in v.iter_mut().enumerate() {
+                *o = self.at(t - (23 - i) as f64 * self.sps);
+            }
+            let mean = v.iter().sum::<f32>() / 24.0;
+            let e = v
+                .iter()
+                .map(|x| (x - mean) * (x - mean))
+                .sum::<f32>()
+                .sqrt();
+            let dot: f32 = v.iter().zip(&self.pats[p]).map(|(a, b)| a * b).sum();
+            (dot - mean * 24.0 * self.pat_mean[p]).abs() / e.max(1e-30)
         };
-        let (a, b, d) = (c(m - 1), c(m), c(m + 1));
-        let den = a - 2.0 * b + d;
-        let off = if den < 0.0 { 0.5 * (a - d) / den } else { 0.0 };
-        m as f64 + off.clamp(-0.5, 0.5) as f64
+        let mut centre = m as f64;
+        // Two passes: whole samples, then half samples around the best.
+        for h in [1.0, 0.5] {
+            let (a, b, d) = (c(centre - h), c(centre), c(centre + h));
+            let den = a - 2.0 * b + d;
+            let off = if den < 0.0 { 0.5 * (a - d) / den } else { 0.0 };
+            centre += h * off.clamp(-1.0, 1.0) as f64;
+        }
+        centre
     }
 
     fn corr_p(&self, m: usize, p: usize) -> (usize, f32) {
@@ -1221,7 +1243,7 @@ impl PdtReceiver {
         if self.keep_eye && k > 0.0 {
             b.eye = Some(
                 (0..132 * 8)
-                    .map(|i| (pol * self.at(first + i as f64 / 8.0 * sps) - dc) / k)
+                    .map(|i| (pol * self.at_w(first + i as f64 / 8.0 * sps) - dc) / k)
                     .collect(),
             );
         }

@@ -586,7 +586,7 @@ pub fn pdt_png(
         let mut c = ChartBuilder::on(&bottom)
             .caption(
                 if mon.deviation_in_hz {
-                    "Outer-symbol deviation per burst (nominal 1944 Hz, ±10 % dashed)"
+                    "Outer-symbol deviation per burst (nominal 1944 Hz and ±10 % in red)"
                 } else {
                     "Relative deviation per burst (discriminator audio: %)"
                 },
