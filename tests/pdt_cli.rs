@@ -101,6 +101,7 @@ fn both_mask_sets_decode_to_the_generated_traffic() {
             (Some(3520017), Some(35100))
         );
         assert_eq!(c["voice_bursts"].as_u64(), Some(18));
+        assert_eq!(c["vocoder"], "ambe+2 (assumed)");
         assert_eq!(c["standard"], std);
         for how in ["voice_lc_header", "embedded_lc", "terminator"] {
             assert!(
@@ -417,4 +418,22 @@ fn bad_input_is_reported_without_panic() {
     let (rc, _, err) = linkscope(&["pdt", &meta, "-f", "360M", "-q"]);
     assert_eq!(rc, 1);
     assert!(err.contains("outside the capture"), "{err}");
+}
+
+#[test]
+fn nvoc_voice_is_recognised() {
+    // The vocoder frames coded as NVOC (two Golay(24,12) words per 72-bit frame, addendum
+    // §2.4): the call is classified "nvoc"; the same call with a PN9 pattern is not.
+    let dir = tempfile::tempdir().unwrap();
+    let (meta, _) = gen(
+        dir.path(),
+        "nvoc",
+        &["--bursts", "80", "--superframes", "2", "--nvoc"],
+    );
+    let (bursts, s) = analyse(&meta, &[]);
+    assert_eq!(s["calls"][0]["vocoder"], "nvoc", "{s}");
+    assert!(bursts
+        .iter()
+        .filter(|b| b["burst"] == "voice")
+        .all(|b| b["nvoc_frames"] == 3));
 }

@@ -187,6 +187,9 @@ pub struct PdtGenArgs {
     /// A private (unit-to-unit) call instead of a group call
     #[arg(long)]
     private: bool,
+    /// NVOC-coded vocoder frames (PDT's 2.4 kbit/s vocoder) instead of a plain PN9 pattern
+    #[arg(long)]
+    nvoc: bool,
     /// Timeslot of the call (1 or 2)
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..3))]
     slot: u8,
@@ -498,6 +501,7 @@ fn pdt(a: PdtGenArgs) -> anyhow::Result<()> {
             slot: a.slot,
             lc,
             superframes: a.superframes,
+            nvoc: a.nvoc,
         })
         .into_iter()
         .collect();
@@ -542,6 +546,7 @@ fn pdt(a: PdtGenArgs) -> anyhow::Result<()> {
             "src_id": a.src,
             "dst_id": a.dst,
             "superframes": c.superframes,
+            "vocoder": if a.nvoc { "nvoc" } else { "pn9 pattern (not NVOC)" },
         })),
         "bursts": bursts.len(),
         "burst_counts": counts,

@@ -39,6 +39,9 @@ pub struct Call {
     pub lc: FullLc,
     /// Voice superframes (6 bursts each).
     pub superframes: usize,
+    /// Vocoder frames NVOC-coded (PDT's 2.4 kbit/s vocoder, addendum §2.4) instead of the
+    /// plain PN9 test pattern.
+    pub nvoc: bool,
 }
 
 /// What a slot sends next.
@@ -152,7 +155,13 @@ pub fn bs_outbound(
             Item::Header(c) => data(1, &lc_pdu(&calls[c].lc, 1, std), "voice_lc_header"),
             Item::Terminator(c) => data(2, &lc_pdu(&calls[c].lc, 2, std), "terminator_with_lc"),
             Item::Voice(c, k) => {
-                let voc = pn9_bits(216, &mut pn9);
+                let voc = if calls[c].nvoc {
+                    (0..3)
+                        .flat_map(|_| super::lc::nvoc_frame(&pn9_bits(48, &mut pn9)))
+                        .collect()
+                } else {
+                    pn9_bits(216, &mut pn9)
+                };
                 let (bits, sync) = if k == 0 {
                     (
                         voice_burst_sync(&voc, SyncKind::BsVoice),
@@ -225,16 +234,19 @@ mod tests {
                 slot: 1,
                 lc: lc(0, 9, 1_234_567),
                 superframes: 2,
+                nvoc: false,
             },
             Call {
                 slot: 2,
                 lc: lc(3, 4_600_123, 4_600_456),
                 superframes: 1,
+                nvoc: false,
             },
             Call {
                 slot: 1,
                 lc: lc(0, 46_001, 4_600_789),
                 superframes: 3,
+                nvoc: false,
             },
         ]
     }

@@ -82,6 +82,7 @@ pub fn traffic(bursts: usize) -> (Vec<u8>, Vec<Burst>) {
             slot: 2,
             lc,
             superframes: 3,
+            nvoc: false,
         })
         .collect();
     bs_outbound(1, Standard::Pdt, &calls, bursts, Some(7))
