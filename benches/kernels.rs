@@ -64,6 +64,12 @@ fn kernels(c: &mut Criterion) {
 /// The single-channel NBFM receiver on 2.4 MS/s cu8 (RTL-SDR style): conversion with the
 /// clipping count, DDC to 16 kS/s, discriminator, squelch, CTCSS/DCS, audio, DTMF/selcall, measurements.
 /// One iteration is 0.5 s of signal: real-time factor = elements per second / 2.4e6.
+/// Complex samples as an RTL-SDR's cu8 bytes.
+fn to_cu8(x: &[Complex32]) -> Vec<u8> {
+    let q = |a: f32| (a * 127.5 + 127.5).round().clamp(0.0, 255.0) as u8;
+    x.iter().flat_map(|v| [q(v.re), q(v.im)]).collect()
+}
+
 fn nbfm_chain(c: &mut Criterion) {
     use linkscope::analog::rx::{FmConfig, FmReceiver};
     use linkscope::analog::tx::FmTx;
@@ -73,14 +79,7 @@ fn nbfm_chain(c: &mut Criterion) {
     tx.tone = Some((1000.0, 1500.0));
     tx.ctcss = Some((88.5, 300.0));
     tx.cnr_db = Some(25.0);
-    let bytes: Vec<u8> = tx
-        .iq()
-        .iter()
-        .flat_map(|v| {
-            let q = |a: f32| (a * 127.5 + 127.5).round().clamp(0.0, 255.0) as u8;
-            [q(v.re), q(v.im)]
-        })
-        .collect();
+    let bytes = to_cu8(&tx.iq());
     let conv = Converter::new(SampleFormat::Cu8);
     let mut rx = FmReceiver::new(FmConfig::new(fs, 312_500.0, 12_500.0)).unwrap();
     let mut buf = vec![Complex32::default(); 8192];
@@ -117,13 +116,7 @@ fn pdt_chain(c: &mut Criterion) {
         amplitude: 0.05,
         ..Default::default()
     };
-    let bytes: Vec<u8> = modulate(&bits, &ch)
-        .iter()
-        .flat_map(|v| {
-            let q = |a: f32| (a * 127.5 + 127.5).round().clamp(0.0, 255.0) as u8;
-            [q(v.re), q(v.im)]
-        })
-        .collect();
+    let bytes = to_cu8(&modulate(&bits, &ch));
     let conv = Converter::new(SampleFormat::Cu8);
     let mut buf = vec![Complex32::default(); 8192];
     let mut g = c.benchmark_group("chains");

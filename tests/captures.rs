@@ -354,51 +354,18 @@ fn check_mpt(exp_path: &Path, want: &Value) {
 /// `linkscope fm --json` on a capture: every field of `expect` equals the JSON's (numbers
 /// within `tol[field]`, exactly when no tolerance is given).
 fn check_fm(exp_path: &Path, want: &Value) {
-    let base = exp_path
-        .to_string_lossy()
-        .trim_end_matches(".expected.json")
-        .to_string();
-    let meta = PathBuf::from(format!("{base}.sigmf-meta"));
-    let args: Vec<String> = want["args"]
-        .as_array()
-        .map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect())
-        .unwrap_or_default();
-    let out = Command::new(env!("CARGO_BIN_EXE_linkscope"))
-        .arg("fm")
-        .arg(&meta)
-        .args(["--json", "--quiet"])
-        .args(&args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let tol = &want["tol"];
-    for (k, v) in want["expect"].as_object().unwrap() {
-        let g = &got[k.as_str()];
-        match (
-            v.as_f64(),
-            g.as_f64(),
-            tol.get(k.as_str()).and_then(Value::as_f64),
-        ) {
-            (Some(e), Some(x), Some(t)) => {
-                assert!(
-                    (x - e).abs() <= t,
-                    "{}: {k} = {x}, expected {e} ± {t}",
-                    meta.display()
-                )
-            }
-            _ => assert_eq!(g, v, "{}: {k}", meta.display()),
-        }
-    }
+    check_cli(exp_path, want, "fm");
 }
 
-/// `linkscope pdt --json` on a capture: the summary's fields (a key starting with `/` is a JSON
-/// pointer into the summary) against the expected values, numbers within their tolerance.
+/// `linkscope pdt --json` on a capture: its summary line against the expectations.
 fn check_pdt(exp_path: &Path, want: &Value) {
+    check_cli(exp_path, want, "pdt");
+}
+
+/// `linkscope CMD CAPTURE --json --quiet ARGS` against `want["expect"]`: the JSON output (or
+/// its last line, and there the `summary` object); a key starting with `/` is a JSON pointer into it;
+/// numbers within `want["tol"]`, everything else equal.
+fn check_cli(exp_path: &Path, want: &Value, cmd: &str) {
     let base = exp_path
         .to_string_lossy()
         .trim_end_matches(".expected.json")
@@ -409,7 +376,7 @@ fn check_pdt(exp_path: &Path, want: &Value) {
         .map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect())
         .unwrap_or_default();
     let out = Command::new(env!("CARGO_BIN_EXE_linkscope"))
-        .arg("pdt")
+        .arg(cmd)
         .arg(&meta)
         .args(["--json", "--quiet"])
         .args(&args)
@@ -421,9 +388,11 @@ fn check_pdt(exp_path: &Path, want: &Value) {
         String::from_utf8_lossy(&out.stderr)
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let last = stdout.lines().last().unwrap_or("");
-    let got: Value = serde_json::from_str(last).unwrap();
-    let got = &got["summary"];
+    // One JSON document (fm), or JSON lines ending with the summary (pdt).
+    let last: Value = serde_json::from_str(&stdout)
+        .or_else(|_| serde_json::from_str(stdout.lines().last().unwrap_or("")))
+        .unwrap();
+    let got = last.get("summary").unwrap_or(&last);
     let tol = &want["tol"];
     for (k, v) in want["expect"].as_object().unwrap() {
         let g = if k.starts_with('/') {

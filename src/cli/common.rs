@@ -258,3 +258,87 @@ pub fn stream_warnings(input: &mut Input, fs: f64, warnings: &mut Vec<String>) -
     }
     dropped
 }
+
+/// A channel receiver fed complex baseband or discriminator audio, emitting items (codewords,
+/// bursts) as it decodes them.
+pub trait ChannelReceiver {
+    /// What it emits.
+    type Item;
+    /// Complex baseband.
+    fn process_iq(&mut self, x: &[linkscope::dsp::Complex32], out: &mut Vec<Self::Item>);
+    /// Discriminator audio.
+    fn process_audio(&mut self, a: &[f32], out: &mut Vec<Self::Item>);
+    /// Samples lost by a live input.
+    fn gap(&mut self, seconds: f64);
+    /// End of input.
+    fn finish(&mut self, out: &mut Vec<Self::Item>);
+}
+
+macro_rules! channel_receiver {
+    ($rx:ty, $item:ty) => {
+        impl ChannelReceiver for $rx {
+            type Item = $item;
+            fn process_iq(&mut self, x: &[linkscope::dsp::Complex32], out: &mut Vec<$item>) {
+                <$rx>::process_iq(self, x, out)
+            }
+            fn process_audio(&mut self, a: &[f32], out: &mut Vec<$item>) {
+                <$rx>::process_audio(self, a, out)
+            }
+            fn gap(&mut self, seconds: f64) {
+                <$rx>::gap(self, seconds)
+            }
+            fn finish(&mut self, out: &mut Vec<$item>) {
+                <$rx>::finish(self, out)
+            }
+        }
+    };
+}
+channel_receiver!(
+    linkscope::mpt1327::rx::MptReceiver,
+    linkscope::mpt1327::rx::Received
+);
+channel_receiver!(linkscope::pdt::rx::PdtReceiver, linkscope::pdt::rx::RxBurst);
+
+/// Feed the whole input (complex or audio, by its format) through `rx`, handing every item to
+/// `show` as soon as it is decoded; a live input's gaps are passed on.
+pub fn run_receiver<R: ChannelReceiver>(
+    cap: &mut Input,
+    rx: &mut R,
+    pb: &ProgressBar,
+    mut show: impl FnMut(&R::Item),
+) -> anyhow::Result<()> {
+    let info = cap.info();
+    let fs = info.sample_rate_hz;
+    let mut out = Vec::new();
+    if info.format.is_complex() {
+        let mut buf = vec![linkscope::dsp::Complex32::default(); 1 << 14];
+        loop {
+            let n = cap.read_complex(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            let gap = cap.take_gap();
+            if gap > 0 {
+                rx.gap(gap as f64 / fs);
+            }
+            rx.process_iq(&buf[..n], &mut out);
+            out.drain(..).for_each(|r| show(&r));
+            pb.inc(n as u64);
+        }
+    } else {
+        let mut buf = vec![0.0f32; 1 << 16];
+        loop {
+            let n = cap.read_real(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            rx.process_audio(&buf[..n], &mut out);
+            out.drain(..).for_each(|r| show(&r));
+            pb.inc(n as u64);
+        }
+    }
+    rx.finish(&mut out);
+    out.drain(..).for_each(|r| show(&r));
+    pb.finish_and_clear();
+    Ok(())
+}

@@ -1,9 +1,10 @@
 //! `linkscope mpt INPUT [-f FREQ]` — MPT 1327 control-channel decoder and monitor.
 
-use super::common::{print_warnings, progress, resolve_channel, stream_warnings, SourceArgs};
+use super::common::{
+    print_warnings, progress, resolve_channel, run_receiver, stream_warnings, SourceArgs,
+};
 use anyhow::Context;
 use clap::Args;
-use linkscope::dsp::Complex32;
 use linkscope::mpt1327::monitor::{ChannelPlan, Monitor};
 use linkscope::mpt1327::rx::{MptReceiver, Received, RxInput};
 use linkscope::units::{self, mhz};
@@ -57,7 +58,6 @@ pub fn run(a: MptArgs) -> anyhow::Result<()> {
     });
     let mut mon = Monitor::new(plan);
     let pb = progress(info.num_samples, a.quiet);
-    let mut out: Vec<Received> = Vec::new();
     let show = |r: &Received, mon: &mut Monitor| {
         mon.add(r);
         if a.json {
@@ -66,36 +66,7 @@ pub fn run(a: MptArgs) -> anyhow::Result<()> {
             print_line(r);
         }
     };
-    if info.format.is_complex() {
-        let mut buf = vec![Complex32::default(); 1 << 13];
-        loop {
-            let n = cap.read_complex(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            let gap = cap.take_gap();
-            if gap > 0 {
-                rx.gap(gap as f64 / fs);
-            }
-            rx.process_iq(&buf[..n], &mut out);
-            out.drain(..).for_each(|r| show(&r, &mut mon));
-            pb.inc(n as u64);
-        }
-    } else {
-        let mut buf = vec![0.0f32; 1 << 16];
-        loop {
-            let n = cap.read_real(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            rx.process_audio(&buf[..n], &mut out);
-            out.drain(..).for_each(|r| show(&r, &mut mon));
-            pb.inc(n as u64);
-        }
-    }
-    rx.finish(&mut out);
-    out.drain(..).for_each(|r| show(&r, &mut mon));
-    pb.finish_and_clear();
+    run_receiver(&mut cap, &mut rx, &pb, |r| show(r, &mut mon))?;
     let mut warnings = Vec::new();
     let dropped = stream_warnings(&mut cap, fs, &mut warnings);
     let s = mon.summary(

@@ -1,9 +1,10 @@
 //! `linkscope pdt INPUT [-f FREQ]` — PDT/DMR burst decoder and link analyser.
 
-use super::common::{print_warnings, progress, resolve_channel, stream_warnings, SourceArgs};
+use super::common::{
+    print_warnings, progress, resolve_channel, run_receiver, stream_warnings, SourceArgs,
+};
 use anyhow::Context;
 use clap::Args;
-use linkscope::dsp::Complex32;
 use linkscope::pdt::monitor::{burst_json, Monitor};
 use linkscope::pdt::rx::{PdtInput, PdtReceiver, RxBurst};
 use linkscope::units;
@@ -50,7 +51,6 @@ pub fn run(a: PdtArgs) -> anyhow::Result<()> {
     rx.keep_eye(a.png.is_some());
     let mut mon = Monitor::new(a.png.is_some());
     let pb = progress(info.num_samples, a.quiet);
-    let mut out: Vec<RxBurst> = Vec::new();
     let show = |b: &RxBurst, mon: &mut Monitor| {
         mon.add(b);
         if a.json {
@@ -59,36 +59,7 @@ pub fn run(a: PdtArgs) -> anyhow::Result<()> {
             println!("{}", linkscope::pdt::monitor::burst_line(b));
         }
     };
-    if info.format.is_complex() {
-        let mut buf = vec![Complex32::default(); 1 << 14];
-        loop {
-            let n = cap.read_complex(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            let gap = cap.take_gap();
-            if gap > 0 {
-                rx.gap(gap as f64 / fs);
-            }
-            rx.process_iq(&buf[..n], &mut out);
-            out.drain(..).for_each(|b| show(&b, &mut mon));
-            pb.inc(n as u64);
-        }
-    } else {
-        let mut buf = vec![0.0f32; 1 << 14];
-        loop {
-            let n = cap.read_real(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            rx.process_audio(&buf[..n], &mut out);
-            out.drain(..).for_each(|b| show(&b, &mut mon));
-            pb.inc(n as u64);
-        }
-    }
-    rx.finish(&mut out);
-    out.drain(..).for_each(|b| show(&b, &mut mon));
-    pb.finish_and_clear();
+    run_receiver(&mut cap, &mut rx, &pb, |b| show(b, &mut mon))?;
     let mut warnings = Vec::new();
     let dropped = stream_warnings(&mut cap, fs, &mut warnings);
     let s = mon.summary(cap.position() as f64 / fs, &rx);

@@ -662,29 +662,36 @@ impl PdtReceiver {
     /// Normalised correlation of the 24 symbols ending at absolute sample `m` with every base
     /// pattern: (best pattern, signed correlation).
     fn corr(&self, m: usize) -> (usize, f32) {
-        let r = m - self.base;
-        let mut v = [0f32; 24];
-        for (o, &d) in v.iter_mut().zip(&self.offs) {
-            *o = self.y[r - d];
-        }
-        let mean = v.iter().sum::<f32>() / 24.0;
-        let e = v
-            .iter()
-            .map(|x| (x - mean) * (x - mean))
-            .sum::<f32>()
-            .sqrt();
-        if e <= 0.0 {
-            return (0, 0.0);
-        }
+        let v = self.window(m);
+        let (mean, e) = spread(&v);
         let mut best = (0, 0f32);
         for p in 0..5 {
-            let dot: f32 = v.iter().zip(&self.pats[p]).map(|(a, b)| a * b).sum();
-            let c = (dot - mean * 24.0 * self.pat_mean[p]) / (e * self.pat_norm[p]);
+            let c = self.ncorr(&v, mean, e, p);
             if c.abs() > best.1.abs() {
                 best = (p, c);
             }
         }
         best
+    }
+
+    /// The 24 sync-symbol values ending at absolute sample `m` (offsets rounded to samples).
+    fn window(&self, m: usize) -> [f32; 24] {
+        let r = m - self.base;
+        let mut v = [0f32; 24];
+        for (o, &d) in v.iter_mut().zip(&self.offs) {
+            *o = self.y[r - d];
+        }
+        v
+    }
+
+    /// Normalised correlation of symbol values `v` (mean and spread from [`spread`]) with base
+    /// pattern `p`.
+    fn ncorr(&self, v: &[f32; 24], mean: f32, e: f32, p: usize) -> f32 {
+        if e <= 0.0 {
+            return 0.0;
+        }
+        let dot: f32 = v.iter().zip(&self.pats[p]).map(|(a, b)| a * b).sum();
+        (dot - mean * 24.0 * self.pat_mean[p]) / (e * self.pat_norm[p])
     }
 
     /// The matched-filter output at fractional absolute position `t` (linear interpolation).
@@ -725,14 +732,8 @@ impl PdtReceiver {
             for (i, o) in v.iter_mut().enumerate() {
                 *o = self.at(t - (23 - i) as f64 * self.sps);
             }
-            let mean = v.iter().sum::<f32>() / 24.0;
-            let e = v
-                .iter()
-                .map(|x| (x - mean) * (x - mean))
-                .sum::<f32>()
-                .sqrt();
-            let dot: f32 = v.iter().zip(&self.pats[p]).map(|(a, b)| a * b).sum();
-            (dot - mean * 24.0 * self.pat_mean[p]).abs() / e.max(1e-30)
+            let (mean, e) = spread(&v);
+            self.ncorr(&v, mean, e, p).abs()
         };
         let mut centre = m as f64;
         // Two passes: whole samples, then half samples around the best.
@@ -746,25 +747,9 @@ impl PdtReceiver {
     }
 
     fn corr_p(&self, m: usize, p: usize) -> (usize, f32) {
-        let r = m - self.base;
-        let mut v = [0f32; 24];
-        for (o, &d) in v.iter_mut().zip(&self.offs) {
-            *o = self.y[r - d];
-        }
-        let mean = v.iter().sum::<f32>() / 24.0;
-        let e = v
-            .iter()
-            .map(|x| (x - mean) * (x - mean))
-            .sum::<f32>()
-            .sqrt();
-        if e <= 0.0 {
-            return (p, 0.0);
-        }
-        let dot: f32 = v.iter().zip(&self.pats[p]).map(|(a, b)| a * b).sum();
-        (
-            p,
-            (dot - mean * 24.0 * self.pat_mean[p]) / (e * self.pat_norm[p]),
-        )
+        let v = self.window(m);
+        let (mean, e) = spread(&v);
+        (p, self.ncorr(&v, mean, e, p))
     }
 
     fn run(&mut self, out: &mut Vec<RxBurst>) {
@@ -1272,6 +1257,17 @@ impl PdtReceiver {
         }
         out.push(b);
     }
+}
+
+/// Mean and root of the summed squared deviations of 24 values.
+fn spread(v: &[f32; 24]) -> (f32, f32) {
+    let mean = v.iter().sum::<f32>() / 24.0;
+    let e = v
+        .iter()
+        .map(|x| (x - mean) * (x - mean))
+        .sum::<f32>()
+        .sqrt();
+    (mean, e)
 }
 
 /// `y` at fractional index `t` by 4-point cubic (Lagrange) interpolation: linear interpolation
