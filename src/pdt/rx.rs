@@ -368,6 +368,12 @@ pub struct PdtReceiver {
     scratch: Vec<f32>,
     keep_eye: bool,
     iq: bool,
+    /// Input sample rate and samples received (for the end of input).
+    fs_in: f64,
+    n_in: u64,
+    /// At the end of input: the position (in matched-filter samples) where the real input
+    /// ends; bursts reaching beyond it are counted as cut, not decoded.
+    limit: Option<f64>,
 }
 
 impl PdtReceiver {
@@ -495,6 +501,11 @@ impl PdtReceiver {
             scratch: vec![0.0; 8192],
             keep_eye: false,
             iq: matches!(input, PdtInput::Iq { .. }),
+            fs_in: match input {
+                PdtInput::Iq { fs, .. } | PdtInput::Audio { fs } => fs,
+            },
+            n_in: 0,
+            limit: None,
         })
     }
 
@@ -523,6 +534,7 @@ impl PdtReceiver {
         let Some(mut fe) = self.front.take() else {
             return;
         };
+        self.n_in += x.len() as u64;
         let FrontEnd {
             ddc,
             afc,
@@ -598,6 +610,7 @@ impl PdtReceiver {
         if self.iq {
             return;
         }
+        self.n_in += a.len() as u64;
         self.push(a, out);
     }
 
@@ -611,12 +624,22 @@ impl PdtReceiver {
     }
 
     /// End of input: bursts that the input cuts short are counted, not reported.
+    ///
+    /// The filters' delay is flushed with zeros so that a burst ending just before the end of
+    /// the input is still decoded; the zeros themselves never complete a burst.
     pub fn finish(&mut self, out: &mut Vec<RxBurst>) {
-        let _ = out;
+        // Where the real input ends on the matched-filter axis (sample i is at i/fs − delay).
+        let limit = (self.n_in as f64 / self.fs_in + self.delay_s) * self.fs;
+        self.limit = Some(limit);
+        let pad = ((self.delay_s + 4.0 / SYMBOL_RATE) * self.fs_in).ceil() as usize + 16;
+        if self.iq {
+            self.process_iq(&vec![Complex32::default(); pad], out);
+        } else {
+            self.process_audio(&vec![0.0; pad], out);
+        }
         if let Some(l) = self.lock.take() {
-            let end = (self.base + self.y.len()) as f64;
-            let start = l.fit.at((l.next * CELL as u64) as f64 - SYNC_END as f64);
-            if start < end {
+            // The next cell began inside the input: its burst is cut.
+            if l.fit.at((l.next * CELL as u64) as f64) < limit {
                 self.stats.truncated += 1;
             }
             self.end_lock(&l);
@@ -761,7 +784,7 @@ impl PdtReceiver {
                 let p0 = l.fit.at((l.next * CELL as u64) as f64);
                 let m_exp = p0 + SYNC_END as f64 * self.sps_of(&l);
                 let mr = m_exp.round() as usize;
-                if mr + w + after >= self.end() {
+                if mr + w + after >= self.end() || self.beyond_limit(p0, &l) {
                     self.lock = Some(l);
                     return;
                 }
@@ -798,6 +821,14 @@ impl PdtReceiver {
                     }
                 }
                 let mhat = self.refine(best.0, p);
+                if self
+                    .limit
+                    .is_some_and(|lim| mhat + (132 - SYNC_END) as f64 * self.sps > lim)
+                {
+                    // A burst the end of the input cuts: not decoded.
+                    self.search = best.0 + 1;
+                    continue;
+                }
                 let sign = self.corr_p(best.0, p).1.signum();
                 let hyps: &[f32] = match self.pol {
                     Some(pol) => {
@@ -868,6 +899,12 @@ impl PdtReceiver {
                 return;
             }
         }
+    }
+
+    /// At the end of input: the burst starting at `p0` reaches past the real samples.
+    fn beyond_limit(&self, p0: f64, l: &Lock) -> bool {
+        self.limit
+            .is_some_and(|lim| p0 + 132.0 * self.sps_of(l) > lim)
     }
 
     fn sps_of(&self, l: &Lock) -> f64 {
@@ -1402,9 +1439,9 @@ mod tests {
         assert_eq!(rx.stats.sync_losses, 1);
         assert!(out.len() > before + 40, "{} then {}", before, out.len());
         // Times after the gap stay on the true time axis.
-        // (The last burst, 99, is cut by the end of the signal.)
+        // Up to the last burst, which ends 8 symbols before the signal does.
         let t = out.last().unwrap().t_s;
-        let want = (8 + 144 * 98 + 12) as f64 / SYMBOL_RATE;
+        let want = (8 + 144 * 99 + 12) as f64 / SYMBOL_RATE;
         assert!((t - want).abs() < 1e-3, "{t} vs {want}");
     }
 }
