@@ -22,6 +22,7 @@ pub mod psd;
 pub mod resample;
 pub mod simd;
 pub mod stats;
+pub mod viterbi;
 pub mod window;
 
 pub use num_complex::Complex32;

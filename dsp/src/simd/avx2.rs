@@ -513,3 +513,82 @@ unsafe fn dot_f32_impl(a: &[f32], b: &[f32]) -> f32 {
     }
     s
 }
+
+/// K = 7 add-compare-select, 16 butterflies per register (see [`super::scalar::acs_k7`]).
+pub fn acs_k7(
+    metrics: &mut [i16; 64],
+    soft: &[i8],
+    code: &super::scalar::K7Code,
+    decisions: &mut [u64],
+) {
+    assert!(
+        decisions.len() >= soft.len() / 2,
+        "acs_k7: decisions too short"
+    );
+    // SAFETY: only reachable when AVX2 was detected; lengths checked above.
+    unsafe { acs_k7_impl(metrics, soft, code, decisions) }
+}
+
+#[target_feature(enable = "avx2,fma")]
+unsafe fn acs_k7_impl(
+    metrics: &mut [i16; 64],
+    soft: &[i8],
+    code: &super::scalar::K7Code,
+    decisions: &mut [u64],
+) {
+    use super::scalar::K7_RENORM_STEPS;
+    let steps = soft.len() / 2;
+    let mp = metrics.as_ptr() as *const __m256i;
+    let mut m = [
+        _mm256_loadu_si256(mp),
+        _mm256_loadu_si256(mp.add(1)),
+        _mm256_loadu_si256(mp.add(2)),
+        _mm256_loadu_si256(mp.add(3)),
+    ];
+    let sa = [
+        _mm256_loadu_si256(code.sign_a.as_ptr() as *const __m256i),
+        _mm256_loadu_si256(code.sign_a.as_ptr().add(16) as *const __m256i),
+    ];
+    let sb = [
+        _mm256_loadu_si256(code.sign_b.as_ptr() as *const __m256i),
+        _mm256_loadu_si256(code.sign_b.as_ptr().add(16) as *const __m256i),
+    ];
+    let sp = soft.as_ptr();
+    let dp = decisions.as_mut_ptr();
+    for t in 0..steps {
+        let s0 = _mm256_set1_epi16(*sp.add(2 * t) as i16);
+        let s1 = _mm256_set1_epi16(*sp.add(2 * t + 1) as i16);
+        let mut out = [_mm256_setzero_si256(); 4];
+        let mut word = 0u64;
+        for g in 0..2 {
+            let bm = _mm256_add_epi16(_mm256_sign_epi16(s0, sa[g]), _mm256_sign_epi16(s1, sb[g]));
+            let (a, b) = (m[g], m[g + 2]);
+            let e0 = _mm256_add_epi16(a, bm);
+            let e1 = _mm256_sub_epi16(b, bm);
+            let o0 = _mm256_sub_epi16(a, bm);
+            let o1 = _mm256_add_epi16(b, bm);
+            let e = _mm256_max_epi16(e0, e1);
+            let o = _mm256_max_epi16(o0, o1);
+            let de = _mm256_cmpgt_epi16(e1, e0);
+            let d_o = _mm256_cmpgt_epi16(o1, o0);
+            let mask = _mm256_movemask_epi8(_mm256_packs_epi16(de, d_o)) as u32;
+            word |= (mask as u64) << (32 * g);
+            let lo = _mm256_unpacklo_epi16(e, o);
+            let hi = _mm256_unpackhi_epi16(e, o);
+            out[2 * g] = _mm256_permute2x128_si256(lo, hi, 0x20);
+            out[2 * g + 1] = _mm256_permute2x128_si256(lo, hi, 0x31);
+        }
+        *dp.add(t) = word;
+        m = out;
+        if (t + 1) % K7_RENORM_STEPS == 0 || t + 1 == steps {
+            let m0 = _mm256_set1_epi16(_mm256_extract_epi16::<0>(m[0]) as i16);
+            for v in m.iter_mut() {
+                *v = _mm256_sub_epi16(*v, m0);
+            }
+        }
+    }
+    let op = metrics.as_mut_ptr() as *mut __m256i;
+    for (q, v) in m.iter().enumerate() {
+        _mm256_storeu_si256(op.add(q), *v);
+    }
+}

@@ -126,6 +126,9 @@ pub struct Kernels {
     pub level_cf32: fn(&[Complex32], f32) -> (f64, f32, u64),
     /// Σ a[i]·b[i], real (equal lengths; audio FIRs and resamplers).
     pub dot_f32: fn(&[f32], &[f32]) -> f32,
+    /// K = 7 rate-1/2 Viterbi add-compare-select over `soft.len() / 2` steps
+    /// (see [`scalar::acs_k7`]); integer kernel, every path bit-identical.
+    pub acs_k7: fn(&mut [i16; 64], &[i8], &scalar::K7Code, &mut [u64]),
 }
 
 impl std::fmt::Debug for Kernels {
@@ -156,6 +159,7 @@ impl Kernels {
             mix_cf32: scalar::mix_cf32,
             level_cf32: scalar::level_cf32,
             dot_f32: scalar::dot_f32,
+            acs_k7: scalar::acs_k7,
         };
         if !path.supported() {
             return scalar;
@@ -176,6 +180,7 @@ impl Kernels {
                 mix_cf32: avx2::mix_cf32,
                 level_cf32: avx2::level_cf32,
                 dot_f32: avx2::dot_f32,
+                acs_k7: avx2::acs_k7,
             },
             _ => scalar,
         }

@@ -163,3 +163,61 @@ pub fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
     }
     s
 }
+
+/// Branch-metric sign tables of a K = 7, rate-1/2 convolutional code for [`acs_k7`]: for the
+/// butterfly of old states j and j + 32, `sign_a[j]` is +1 when the first coded bit of the
+/// transition j → 2j is 1 (else −1), `sign_b[j]` likewise for the second coded bit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct K7Code {
+    /// ±1 per butterfly for the first coded bit.
+    pub sign_a: [i16; 32],
+    /// ±1 per butterfly for the second coded bit.
+    pub sign_b: [i16; 32],
+}
+
+/// Bit position of new state `ns`'s decision in the 64-bit decision word of one trellis step.
+/// The order is the one the AVX2 kernel produces without shuffling (butterfly group, half of
+/// the group, even/odd new state, butterfly within the half); every path writes it.
+#[inline]
+pub fn k7_decision_bit(ns: usize) -> usize {
+    let g = ns >> 5;
+    let jj = (ns >> 1) & 15;
+    32 * g + (jj >> 3) * 16 + (ns & 1) * 8 + (jj & 7)
+}
+
+/// Trellis steps between metric renormalisations (keeps the i16 metrics far from overflow:
+/// 32 steps × 254 growth + the bounded spread < 2^15).
+pub const K7_RENORM_STEPS: usize = 32;
+
+/// Add-compare-select over `soft.len() / 2` trellis steps of a K = 7 rate-1/2 code.
+/// `metrics[s]` is the path metric of state s (s = the last six input bits, newest in bit 0;
+/// larger is better). Soft symbols: i8, positive = coded bit 1, 0 = erasure. For each step the
+/// 64 survivor decisions (1 = the predecessor was s/2 + 32) go to `decisions[step]` in the
+/// bit order of [`k7_decision_bit`]. Every [`K7_RENORM_STEPS`] steps of the call, and at its
+/// end, the metrics are shifted so that state 0's is 0 (decisions are shift-invariant).
+pub fn acs_k7(metrics: &mut [i16; 64], soft: &[i8], code: &K7Code, decisions: &mut [u64]) {
+    let steps = soft.len() / 2;
+    let mut new = [0i16; 64];
+    for (t, pair) in soft.chunks_exact(2).enumerate().take(steps) {
+        let (s0, s1) = (pair[0] as i16, pair[1] as i16);
+        let mut word = 0u64;
+        for j in 0..32 {
+            let bm = code.sign_a[j] * s0 + code.sign_b[j] * s1;
+            let (a, b) = (metrics[j], metrics[j + 32]);
+            let (e0, e1) = (a.wrapping_add(bm), b.wrapping_sub(bm));
+            let (o0, o1) = (a.wrapping_sub(bm), b.wrapping_add(bm));
+            new[2 * j] = e0.max(e1);
+            new[2 * j + 1] = o0.max(o1);
+            word |= ((e1 > e0) as u64) << k7_decision_bit(2 * j);
+            word |= ((o1 > o0) as u64) << k7_decision_bit(2 * j + 1);
+        }
+        decisions[t] = word;
+        *metrics = new;
+        if (t + 1) % K7_RENORM_STEPS == 0 || t + 1 == steps {
+            let m0 = metrics[0];
+            for m in metrics.iter_mut() {
+                *m = m.wrapping_sub(m0);
+            }
+        }
+    }
+}
