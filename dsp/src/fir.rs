@@ -260,6 +260,16 @@ impl DecimatingFir {
         // buf[j .. j + ntaps] while it reaches into the history, then input[j + 1 − ntaps ..= j].
         let head = len.min(hist);
         self.buf[hist..hist + head].copy_from_slice(&input[..head]);
+        if self.decim == 1 {
+            // Every output: contiguous FIR passes, first over the history buffer, then over
+            // the input in place.
+            (self.k.fir_cf32_f32)(&self.buf[..head + hist], &self.rev_taps, &mut out[..head]);
+            if len > hist {
+                (self.k.fir_cf32_f32)(input, &self.rev_taps, &mut out[hist..len]);
+            }
+            self.keep_history(input);
+            return len;
+        }
         let mut j = self.phase;
         // Four outputs per pass while their windows lie in the history buffer (short calls,
         // such as one 10 ms frame, spend most of their outputs here).
@@ -297,13 +307,18 @@ impl DecimatingFir {
             j += self.decim;
         }
         self.phase = j - len;
-        // Keep the last `hist` samples (history + input when the input is short).
+        self.keep_history(input);
+        produced
+    }
+
+    /// Keep the last `hist` samples (history + input when the input is short).
+    fn keep_history(&mut self, input: &[Complex32]) {
+        let (hist, len) = (self.hist, input.len());
         if len >= hist {
             self.buf[..hist].copy_from_slice(&input[len - hist..]);
         } else {
             self.buf.copy_within(len..len + hist, 0);
         }
-        produced
     }
 
     /// Clear the history.

@@ -11,6 +11,7 @@
 //! - the few hot inner loops live in [`simd`], chosen once at construction, each beside a scalar
 //!   reference (set `LINKSCOPE_KERNEL=scalar` to force the reference everywhere).
 
+pub mod channelizer;
 pub mod convert;
 pub mod ddc;
 pub mod ffsk;

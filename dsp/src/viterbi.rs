@@ -325,6 +325,42 @@ impl ViterbiStream {
     }
 }
 
+/// The anchor harness's Viterbi test frames (`anchors/c/bench_libfec.c`, kernel `viterbi_k7`):
+/// random information bits from the LCG s ← 1664525·s + 1013904223 (seed 12345, bit = s ≫ 31),
+/// each frame of `bits` bits followed by [`TAIL_BITS`] zeros, encoded in libfec's register
+/// convention (new bit in the LSB, first symbol with mask 0x6d = 133 octal, second with 0x4f =
+/// 171 octal — decode with `(0o133, 0o171)`), mapped to 0…255 with uniform noise −64…63 around
+/// 55 (bit 0) / 200 (bit 1), and here re-centred to this module's i8 soft symbols (v − 128,
+/// clamped to ±127). Written independently of [`ConvEncoderK7`], so decoding these frames
+/// tests the decoder against the peer's encoder convention. Returns (bits, soft symbols).
+pub fn anchor_frames(frames: usize, bits: usize) -> (Vec<u8>, Vec<i8>) {
+    let mut s = 12345u32;
+    let mut next = || {
+        s = s.wrapping_mul(1664525).wrapping_add(1013904223);
+        s
+    };
+    let mut info = Vec::with_capacity(frames * bits);
+    let mut soft = Vec::with_capacity(frames * 2 * (bits + TAIL_BITS));
+    for _ in 0..frames {
+        let mut sr = 0u32;
+        for i in 0..bits + TAIL_BITS {
+            let mut b = 0;
+            if i < bits {
+                b = next() >> 31;
+                info.push(b as u8);
+            }
+            sr = ((sr << 1) | b) & 0x7f;
+            for mask in [0x6d, 0x4f] {
+                let c = (sr & mask).count_ones() & 1;
+                let noise = (next() >> 25) as i32 - 64;
+                let v = (if c == 1 { 200 } else { 55 } + noise).clamp(0, 255);
+                soft.push((v - 128).clamp(-127, 127) as i8);
+            }
+        }
+    }
+    (info, soft)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -338,37 +374,10 @@ mod tests {
         }
     }
 
-    /// The anchor harness's frames (anchors/c/bench_libfec.c): libfec's register convention
-    /// (new bit in the LSB, first symbol with mask 0x6d, second 0x4f), soft symbols 0…255 with
-    /// uniform noise ±64 around 55/200 — written here independently of [`ConvEncoderK7`].
-    fn libfec_frames(frames: usize, bits: usize) -> (Vec<u8>, Vec<i8>) {
-        let mut s = Lcg(12345);
-        let mut info = Vec::new();
-        let mut soft = Vec::new();
-        for _ in 0..frames {
-            let mut sr = 0u32;
-            for i in 0..bits + TAIL_BITS {
-                let mut b = 0;
-                if i < bits {
-                    b = s.next() >> 31;
-                    info.push(b as u8);
-                }
-                sr = ((sr << 1) | b) & 0x7f;
-                for mask in [0x6d, 0x4f] {
-                    let c = (sr & mask).count_ones() & 1;
-                    let noise = (s.next() >> 25) as i32 - 64;
-                    let v = (if c == 1 { 200 } else { 55 } + noise).clamp(0, 255);
-                    soft.push((v - 128).clamp(-127, 127) as i8);
-                }
-            }
-        }
-        (info, soft)
-    }
-
     #[test]
     fn decodes_the_harness_frames_without_error_on_every_path() {
         // libfec's 0x6d / 0x4f masks are 133 and 171 octal in the MSB-first notation.
-        let (info, soft) = libfec_frames(8, 4096);
+        let (info, soft) = anchor_frames(8, 4096);
         for path in KernelPath::all_supported() {
             let mut v =
                 ViterbiK7::with_kernels(0o133, 0o171, 4096, Kernels::for_path(path)).unwrap();

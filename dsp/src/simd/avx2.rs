@@ -592,3 +592,105 @@ unsafe fn acs_k7_impl(
         _mm256_storeu_si256(op.add(q), *v);
     }
 }
+
+/// FIR over contiguous outputs (see [`super::scalar::fir_cf32_f32`]): 32 outputs per pass in
+/// eight accumulators, one broadcast tap per eight loads and FMAs.
+pub fn fir_cf32_f32(x: &[Complex32], h: &[f32], out: &mut [Complex32]) {
+    assert!(
+        h.is_empty() || x.len() + 1 >= out.len() + h.len(),
+        "fir: input too short"
+    );
+    // SAFETY: only reachable when AVX2 and FMA were detected; bounds checked above.
+    unsafe { fir_impl(x, h, out) }
+}
+
+#[target_feature(enable = "avx2,fma")]
+unsafe fn fir_impl(x: &[Complex32], h: &[f32], out: &mut [Complex32]) {
+    let n = out.len();
+    let nt = h.len();
+    if nt == 0 {
+        out.iter_mut().for_each(|o| *o = Complex32::default());
+        return;
+    }
+    let xp = x.as_ptr() as *const f32;
+    let op = out.as_mut_ptr() as *mut f32;
+    let hp = h.as_ptr();
+    let mut i = 0;
+    while i + 32 <= n {
+        let mut acc = [_mm256_setzero_ps(); 8];
+        let base = xp.add(2 * i);
+        for k in 0..nt {
+            let t = _mm256_broadcast_ss(&*hp.add(k));
+            let p = base.add(2 * k);
+            for (q, a) in acc.iter_mut().enumerate() {
+                *a = _mm256_fmadd_ps(_mm256_loadu_ps(p.add(8 * q)), t, *a);
+            }
+        }
+        for (q, a) in acc.iter().enumerate() {
+            _mm256_storeu_ps(op.add(2 * i + 8 * q), *a);
+        }
+        i += 32;
+    }
+    while i + 4 <= n {
+        let mut acc = _mm256_setzero_ps();
+        let base = xp.add(2 * i);
+        for k in 0..nt {
+            let t = _mm256_broadcast_ss(&*hp.add(k));
+            acc = _mm256_fmadd_ps(_mm256_loadu_ps(base.add(2 * k)), t, acc);
+        }
+        _mm256_storeu_ps(op.add(2 * i), acc);
+        i += 4;
+    }
+    while i < n {
+        out[i] = super::scalar::dot_cf32_f32(&x[i..i + nt], h);
+        i += 1;
+    }
+}
+
+/// Column sums for polyphase filter banks (see [`super::scalar::colsum_cf32_f32`]), 8 columns
+/// per pass.
+pub fn colsum_cf32_f32(x: &[Complex32], hd: &[f32], out: &mut [Complex32]) {
+    let m = out.len();
+    assert!(
+        m > 0 && hd.len() == 2 * x.len() && x.len() % m == 0,
+        "colsum: shapes"
+    );
+    // SAFETY: only reachable when AVX2 and FMA were detected; shapes checked above.
+    unsafe { colsum_impl(x, hd, out) }
+}
+
+#[target_feature(enable = "avx2,fma")]
+unsafe fn colsum_impl(x: &[Complex32], hd: &[f32], out: &mut [Complex32]) {
+    let m = out.len();
+    let rows = x.len() / m;
+    let xp = x.as_ptr() as *const f32;
+    let hp = hd.as_ptr();
+    let op = out.as_mut_ptr() as *mut f32;
+    let mut p = 0;
+    while p + 8 <= m {
+        let mut a0 = _mm256_setzero_ps();
+        let mut a1 = _mm256_setzero_ps();
+        for r in 0..rows {
+            let o = 2 * (r * m + p);
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(xp.add(o)), _mm256_loadu_ps(hp.add(o)), a0);
+            a1 = _mm256_fmadd_ps(
+                _mm256_loadu_ps(xp.add(o + 8)),
+                _mm256_loadu_ps(hp.add(o + 8)),
+                a1,
+            );
+        }
+        _mm256_storeu_ps(op.add(2 * p), a0);
+        _mm256_storeu_ps(op.add(2 * p + 8), a1);
+        p += 8;
+    }
+    while p < m {
+        let mut acc = Complex32::default();
+        for r in 0..rows {
+            let o = r * m + p;
+            acc.re += x[o].re * hd[2 * o];
+            acc.im += x[o].im * hd[2 * o + 1];
+        }
+        out[p] = acc;
+        p += 1;
+    }
+}

@@ -129,6 +129,10 @@ pub struct Kernels {
     /// K = 7 rate-1/2 Viterbi add-compare-select over `soft.len() / 2` steps
     /// (see [`scalar::acs_k7`]); integer kernel, every path bit-identical.
     pub acs_k7: fn(&mut [i16; 64], &[i8], &scalar::K7Code, &mut [u64]),
+    /// Contiguous FIR outputs: out[i] = Σ_k h[k]·x[i + k] (see [`scalar::fir_cf32_f32`]).
+    pub fir_cf32_f32: fn(&[Complex32], &[f32], &mut [Complex32]),
+    /// Polyphase branch sums (see [`scalar::colsum_cf32_f32`]).
+    pub colsum_cf32_f32: fn(&[Complex32], &[f32], &mut [Complex32]),
 }
 
 impl std::fmt::Debug for Kernels {
@@ -160,6 +164,8 @@ impl Kernels {
             level_cf32: scalar::level_cf32,
             dot_f32: scalar::dot_f32,
             acs_k7: scalar::acs_k7,
+            fir_cf32_f32: scalar::fir_cf32_f32,
+            colsum_cf32_f32: scalar::colsum_cf32_f32,
         };
         if !path.supported() {
             return scalar;
@@ -181,6 +187,8 @@ impl Kernels {
                 level_cf32: avx2::level_cf32,
                 dot_f32: avx2::dot_f32,
                 acs_k7: avx2::acs_k7,
+                fir_cf32_f32: avx2::fir_cf32_f32,
+                colsum_cf32_f32: avx2::colsum_cf32_f32,
             },
             _ => scalar,
         }
@@ -358,6 +366,40 @@ mod tests {
                         "{path:?} level n={n}"
                     );
                     assert_eq!((p1, c1n), (p2, c2n), "{path:?} level n={n}");
+                    // Contiguous FIR: out.len() = n + 1 − taps outputs of a taps-long filter.
+                    let taps = n / 3 + 1;
+                    if n >= taps {
+                        let m = n + 1 - taps;
+                        let mut r1 = vec![Complex32::default(); m];
+                        let mut r2 = r1.clone();
+                        (reference.fir_cf32_f32)(x, &h[..taps], &mut r1);
+                        (k.fir_cf32_f32)(x, &h[..taps], &mut r2);
+                        assert!(
+                            r1.iter()
+                                .zip(&r2)
+                                .all(|(a, b)| (a - b).norm() <= 1e-5 * taps as f32),
+                            "{path:?} fir n={n}"
+                        );
+                    }
+                    // Polyphase column sums: every divisor-shaped matrix up to n elements.
+                    for cols in [1usize, 3, 8, 13, 16] {
+                        let rows = n / cols;
+                        if rows == 0 {
+                            continue;
+                        }
+                        let xm = &x[..rows * cols];
+                        let hd: Vec<f32> = (0..2 * rows * cols).map(|i| h[i % n]).collect();
+                        let mut c1 = vec![Complex32::default(); cols];
+                        let mut c2 = vec![Complex32::new(9.0, 9.0); cols];
+                        (reference.colsum_cf32_f32)(xm, &hd, &mut c1);
+                        (k.colsum_cf32_f32)(xm, &hd, &mut c2);
+                        assert!(
+                            c1.iter()
+                                .zip(&c2)
+                                .all(|(a, b)| (a - b).norm() <= 1e-5 * rows as f32),
+                            "{path:?} colsum n={n} cols={cols}"
+                        );
+                    }
                     // Discriminator: same polynomial, FMA rounding only.
                     let prev = rng.c();
                     let mut f1 = vec![0.0f32; n];

@@ -221,3 +221,33 @@ pub fn acs_k7(metrics: &mut [i16; 64], soft: &[i8], code: &K7Code, decisions: &m
         }
     }
 }
+
+/// out[i] = Σ_k h[k]·x[i + k] (correlation form: pass reversed taps for a convolution).
+/// `x.len() ≥ out.len() + h.len() − 1`.
+pub fn fir_cf32_f32(x: &[Complex32], h: &[f32], out: &mut [Complex32]) {
+    assert!(
+        h.is_empty() || x.len() + 1 >= out.len() + h.len(),
+        "fir: input too short"
+    );
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = dot_cf32_f32(&x[i..i + h.len()], h);
+    }
+}
+
+/// Column sums of a row-major matrix: out[p] = Σ_r x[r·m + p]·(hd[2(r·m + p)], hd[2(r·m + p) + 1])
+/// with `m = out.len()` and the real taps duplicated per component in `hd` (a polyphase
+/// filter bank's branch filters, one row per tap index).
+pub fn colsum_cf32_f32(x: &[Complex32], hd: &[f32], out: &mut [Complex32]) {
+    let m = out.len();
+    assert!(
+        m > 0 && hd.len() == 2 * x.len() && x.len() % m == 0,
+        "colsum: shapes"
+    );
+    out.iter_mut().for_each(|o| *o = Complex32::default());
+    for (row, taps) in x.chunks_exact(m).zip(hd.chunks_exact(2 * m)) {
+        for ((o, s), t) in out.iter_mut().zip(row).zip(taps.chunks_exact(2)) {
+            o.re += s.re * t[0];
+            o.im += s.im * t[1];
+        }
+    }
+}
