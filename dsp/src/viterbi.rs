@@ -14,7 +14,7 @@
 //! instruction, i16 metrics); trace-back is scalar. Both decoders allocate only at
 //! construction (and [`ViterbiK7::decode_terminated`] when given a longer frame than any before).
 
-use crate::simd::scalar::{k7_decision_bit, K7Code};
+use crate::simd::scalar::K7Code;
 use crate::simd::Kernels;
 use crate::{invalid, DspError};
 
@@ -63,14 +63,6 @@ fn code_tables(ma: u8, mb: u8) -> K7Code {
     code
 }
 
-fn decision_bits() -> [u8; 64] {
-    let mut t = [0u8; 64];
-    for (ns, v) in t.iter_mut().enumerate() {
-        *v = k7_decision_bit(ns) as u8;
-    }
-    t
-}
-
 /// Rate-1/2 K = 7 convolutional encoder (starts in the zero state).
 #[derive(Debug, Clone)]
 pub struct ConvEncoderK7 {
@@ -111,15 +103,10 @@ impl ConvEncoderK7 {
 /// Metric a state starts with when the start state is known to be another one.
 const UNREACHED: i16 = -6000;
 
-fn trace_back(
-    decisions: &[u64],
-    bit_of: &[u8; 64],
-    mut state: usize,
-    mut emit: impl FnMut(usize, u8),
-) {
+fn trace_back(decisions: &[u64], mut state: usize, mut emit: impl FnMut(usize, u8)) {
     for t in (0..decisions.len()).rev() {
         emit(t, (state & 1) as u8);
-        let d = (decisions[t] >> bit_of[state]) & 1;
+        let d = (decisions[t] >> state) & 1;
         state = (state >> 1) | ((d as usize) << 5);
     }
 }
@@ -140,7 +127,6 @@ fn best_state(metrics: &[i16; 64]) -> usize {
 #[derive(Debug, Clone)]
 pub struct ViterbiK7 {
     code: K7Code,
-    bit_of: [u8; 64],
     k: Kernels,
     decisions: Vec<u64>,
 }
@@ -162,7 +148,6 @@ impl ViterbiK7 {
         let mb = check_poly("poly_b", poly_b)?;
         Ok(ViterbiK7 {
             code: code_tables(ma, mb),
-            bit_of: decision_bits(),
             k,
             decisions: vec![0; max_bits + TAIL_BITS],
         })
@@ -193,7 +178,7 @@ impl ViterbiK7 {
             &self.code,
             &mut self.decisions[..steps],
         );
-        trace_back(&self.decisions[..steps], &self.bit_of, 0, |t, b| {
+        trace_back(&self.decisions[..steps], 0, |t, b| {
             if t < n {
                 out[t] = b;
             }
@@ -207,7 +192,6 @@ impl ViterbiK7 {
 #[derive(Debug, Clone)]
 pub struct ViterbiStream {
     code: K7Code,
-    bit_of: [u8; 64],
     k: Kernels,
     metrics: [i16; 64],
     decisions: Vec<u64>,
@@ -241,7 +225,6 @@ impl ViterbiStream {
         let chunk = (4 * traceback).max(1024);
         Ok(ViterbiStream {
             code: code_tables(ma, mb),
-            bit_of: decision_bits(),
             k,
             metrics: [0; 64],
             decisions: vec![0; traceback + chunk],
@@ -302,7 +285,7 @@ impl ViterbiStream {
         let base = out.len();
         out.resize(base + count, 0);
         let held = &self.decisions[..self.filled];
-        trace_back(held, &self.bit_of, best_state(&self.metrics), |t, b| {
+        trace_back(held, best_state(&self.metrics), |t, b| {
             if t < count {
                 out[base + t] = b;
             }

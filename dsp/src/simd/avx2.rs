@@ -213,54 +213,52 @@ unsafe fn mul_inplace_impl(x: &mut [Complex32], y: &[Complex32]) {
     }
 }
 
-/// Four dot products sharing each load of the taps (decimating FIRs): output q uses
-/// x[q·stride ..][..h.len()].
-pub fn dot4_cf32_f32(x: &[Complex32], stride: usize, h: &[f32]) -> [Complex32; 4] {
-    assert!(x.len() >= 3 * stride + h.len(), "dot4: input too short");
+/// Eight dot products sharing each load of the (pre-duplicated) taps: 4 taps per step, one
+/// tap load per eight sample loads and FMAs, no shuffles in the loop.
+pub fn dot8_cf32_f32d(x: &[Complex32], stride: usize, hd: &[f32]) -> [Complex32; 8] {
+    let taps = hd.len() / 2;
+    assert!(x.len() >= 7 * stride + taps, "dot8: input too short");
     // SAFETY: AVX2/FMA detected before this is handed out; bounds checked above.
-    unsafe { dot4_impl(x, stride, h) }
+    unsafe { dot8_impl(x, stride, hd) }
 }
 
 #[target_feature(enable = "avx2,fma")]
-unsafe fn dot4_impl(x: &[Complex32], stride: usize, h: &[f32]) -> [Complex32; 4] {
-    let n = h.len();
+unsafe fn dot8_impl(x: &[Complex32], stride: usize, hd: &[f32]) -> [Complex32; 8] {
+    let taps = hd.len() / 2;
     let base = x.as_ptr() as *const f32;
-    let hp = h.as_ptr();
-    let p = [
-        base,
-        base.add(2 * stride),
-        base.add(4 * stride),
-        base.add(6 * stride),
-    ];
+    let hp = hd.as_ptr();
     let mut acc = [_mm256_setzero_ps(); 8];
-    let lo_idx = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3);
-    let hi_idx = _mm256_setr_epi32(4, 4, 5, 5, 6, 6, 7, 7);
-    let mut i = 0;
-    while i + 8 <= n {
-        let t = _mm256_loadu_ps(hp.add(i));
-        let lo = _mm256_permutevar8x32_ps(t, lo_idx);
-        let hi = _mm256_permutevar8x32_ps(t, hi_idx);
-        for q in 0..4 {
-            acc[2 * q] = _mm256_fmadd_ps(_mm256_loadu_ps(p[q].add(2 * i)), lo, acc[2 * q]);
-            acc[2 * q + 1] =
-                _mm256_fmadd_ps(_mm256_loadu_ps(p[q].add(2 * i + 8)), hi, acc[2 * q + 1]);
+    let mut k = 0;
+    while k + 4 <= taps {
+        let t = _mm256_loadu_ps(hp.add(2 * k));
+        for (q, a) in acc.iter_mut().enumerate() {
+            *a = _mm256_fmadd_ps(_mm256_loadu_ps(base.add(2 * (q * stride + k))), t, *a);
         }
-        i += 8;
+        k += 4;
     }
-    let mut out = [Complex32::default(); 4];
-    for q in 0..4 {
-        let a = _mm256_add_ps(acc[2 * q], acc[2 * q + 1]);
-        let s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-        let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-        let mut v = [0.0f32; 4];
-        _mm_storeu_ps(v.as_mut_ptr(), s);
-        let (mut re, mut im) = (v[0], v[1]);
-        for k in i..n {
-            let xs = x[q * stride + k];
-            re += xs.re * h[k];
-            im += xs.im * h[k];
+    // Reduce: lanes (re, im) × 4 → one complex per accumulator, two at a time.
+    let mut out = [Complex32::default(); 8];
+    for q in (0..8).step_by(2) {
+        // a = [A0 A1 | A2 A3], b = [B0 B1 | B2 B3] (complex pairs) → [A0+A2 A1+A3 | B0+B2 B1+B3]
+        let a = acc[q];
+        let b = acc[q + 1];
+        let lo = _mm256_permute2f128_ps(a, b, 0x20);
+        let hi = _mm256_permute2f128_ps(a, b, 0x31);
+        let s = _mm256_add_ps(lo, hi);
+        // [A, A', B, B'] complex → A + A', B + B'
+        let s = _mm256_add_ps(s, _mm256_permute_ps(s, 0b01_00_11_10));
+        let mut v = [0.0f32; 8];
+        _mm256_storeu_ps(v.as_mut_ptr(), s);
+        out[q] = Complex32::new(v[0], v[1]);
+        out[q + 1] = Complex32::new(v[4], v[5]);
+    }
+    while k < taps {
+        for (q, o) in out.iter_mut().enumerate() {
+            let s = x[q * stride + k];
+            o.re += s.re * hd[2 * k];
+            o.im += s.im * hd[2 * k + 1];
         }
-        out[q] = Complex32::new(re, im);
+        k += 1;
     }
     out
 }
@@ -571,7 +569,10 @@ unsafe fn acs_k7_impl(
             let o = _mm256_max_epi16(o0, o1);
             let de = _mm256_cmpgt_epi16(e1, e0);
             let d_o = _mm256_cmpgt_epi16(o1, o0);
-            let mask = _mm256_movemask_epi8(_mm256_packs_epi16(de, d_o)) as u32;
+            // Interleaved like the metrics, then packed: bytes in new-state order.
+            let dlo = _mm256_unpacklo_epi16(de, d_o);
+            let dhi = _mm256_unpackhi_epi16(de, d_o);
+            let mask = _mm256_movemask_epi8(_mm256_packs_epi16(dlo, dhi)) as u32;
             word |= (mask as u64) << (32 * g);
             let lo = _mm256_unpacklo_epi16(e, o);
             let hi = _mm256_unpackhi_epi16(e, o);
@@ -593,8 +594,13 @@ unsafe fn acs_k7_impl(
     }
 }
 
-/// FIR over contiguous outputs (see [`super::scalar::fir_cf32_f32`]): 32 outputs per pass in
-/// eight accumulators, one broadcast tap per eight loads and FMAs.
+/// FIR over contiguous outputs (see [`super::scalar::fir_cf32_f32`]).
+///
+/// Register blocking: a pass computes `4·FIR_ACC` outputs. Taps are taken by residue r mod 4;
+/// for tap r + 4t, accumulator q needs x[i + 4q + r + 4t ..][..4], which is what accumulator
+/// q + 1 needed for tap r + 4(t − 1). So a window of `FIR_ACC` input registers slides by one
+/// register per tap: one load and one broadcast per `FIR_ACC` FMAs (instead of a misaligned
+/// load per FMA, which made the loop load-bound).
 pub fn fir_cf32_f32(x: &[Complex32], h: &[f32], out: &mut [Complex32]) {
     assert!(
         h.is_empty() || x.len() + 1 >= out.len() + h.len(),
@@ -603,6 +609,8 @@ pub fn fir_cf32_f32(x: &[Complex32], h: &[f32], out: &mut [Complex32]) {
     // SAFETY: only reachable when AVX2 and FMA were detected; bounds checked above.
     unsafe { fir_impl(x, h, out) }
 }
+
+const FIR_ACC: usize = 6;
 
 #[target_feature(enable = "avx2,fma")]
 unsafe fn fir_impl(x: &[Complex32], h: &[f32], out: &mut [Complex32]) {
@@ -616,20 +624,39 @@ unsafe fn fir_impl(x: &[Complex32], h: &[f32], out: &mut [Complex32]) {
     let op = out.as_mut_ptr() as *mut f32;
     let hp = h.as_ptr();
     let mut i = 0;
-    while i + 32 <= n {
-        let mut acc = [_mm256_setzero_ps(); 8];
-        let base = xp.add(2 * i);
-        for k in 0..nt {
-            let t = _mm256_broadcast_ss(&*hp.add(k));
-            let p = base.add(2 * k);
-            for (q, a) in acc.iter_mut().enumerate() {
-                *a = _mm256_fmadd_ps(_mm256_loadu_ps(p.add(8 * q)), t, *a);
+    while i + 4 * FIR_ACC <= n {
+        let mut acc = [_mm256_setzero_ps(); FIR_ACC];
+        for r in 0..4.min(nt) {
+            let taps = (nt - r).div_ceil(4);
+            let base = xp.add(2 * (i + r));
+            let mut win = [_mm256_setzero_ps(); FIR_ACC];
+            for (q, w) in win.iter_mut().enumerate() {
+                *w = _mm256_loadu_ps(base.add(8 * q));
+            }
+            // win[j mod FIR_ACC] holds register j of the window; unrolled by FIR_ACC so that
+            // every index is a constant (the window stays in registers, nothing is moved).
+            let mut t0 = 0;
+            while t0 < taps {
+                for u in 0..FIR_ACC {
+                    let t = t0 + u;
+                    if t >= taps {
+                        break;
+                    }
+                    let tap = _mm256_broadcast_ss(&*hp.add(r + 4 * t));
+                    for q in 0..FIR_ACC {
+                        acc[q] = _mm256_fmadd_ps(win[(u + q) % FIR_ACC], tap, acc[q]);
+                    }
+                    if t + 1 < taps {
+                        win[u] = _mm256_loadu_ps(base.add(8 * (t + FIR_ACC)));
+                    }
+                }
+                t0 += FIR_ACC;
             }
         }
         for (q, a) in acc.iter().enumerate() {
             _mm256_storeu_ps(op.add(2 * i + 8 * q), *a);
         }
-        i += 32;
+        i += 4 * FIR_ACC;
     }
     while i + 4 <= n {
         let mut acc = _mm256_setzero_ps();

@@ -111,8 +111,9 @@ pub struct Kernels {
     pub mul_cf32: fn(&[Complex32], &[Complex32], &mut [Complex32]),
     /// x[i] *= y[i], complex (equal lengths).
     pub mul_inplace_cf32: fn(&mut [Complex32], &[Complex32]),
-    /// Four dot products with shared real taps; output q uses x[q·stride..][..taps].
-    pub dot4_cf32_f32: fn(&[Complex32], usize, &[f32]) -> [Complex32; 4],
+    /// Eight dot products with shared real taps given duplicated (t0, t0, t1, t1, …); output q
+    /// uses x[q·stride..][..taps].
+    pub dot8_cf32_f32d: fn(&[Complex32], usize, &[f32]) -> [Complex32; 8],
     /// cu8 pairs → complex, (v − 127.5)/127.5; `out.len() * 2 == input.len()`.
     pub conv_cu8_cf32: fn(&[u8], &mut [Complex32]) -> u64,
     /// ci16 little-endian pairs → complex, v/32768; `out.len() * 4 == input.len()`.
@@ -156,7 +157,7 @@ impl Kernels {
             acc_mag2_cf32: scalar::acc_mag2_cf32,
             mul_cf32: scalar::mul_cf32,
             mul_inplace_cf32: scalar::mul_inplace_cf32,
-            dot4_cf32_f32: scalar::dot4_cf32_f32,
+            dot8_cf32_f32d: scalar::dot8_cf32_f32d,
             conv_cu8_cf32: scalar::conv_cu8_cf32,
             conv_ci16_cf32: scalar::conv_ci16_cf32,
             fm_disc_cf32: scalar::fm_disc_cf32,
@@ -179,7 +180,7 @@ impl Kernels {
                 acc_mag2_cf32: avx2::acc_mag2_cf32,
                 mul_cf32: avx2::mul_cf32,
                 mul_inplace_cf32: avx2::mul_inplace_cf32,
-                dot4_cf32_f32: avx2::dot4_cf32_f32,
+                dot8_cf32_f32d: avx2::dot8_cf32_f32d,
                 conv_cu8_cf32: avx2::conv_cu8_cf32,
                 conv_ci16_cf32: avx2::conv_ci16_cf32,
                 fm_disc_cf32: avx2::fm_disc_cf32,
@@ -289,15 +290,21 @@ mod tests {
                         o1.iter().zip(&o2).all(|(a, b)| (a - b).norm() <= 1e-5),
                         "{path:?} mul_cf32 n={n}"
                     );
-                    if n >= 4 {
+                    if n >= 8 {
                         let taps = (n / 2).max(1);
-                        let stride = (n - taps) / 3;
-                        let d1 = (reference.dot4_cf32_f32)(x, stride, &h[..taps]);
-                        let d2 = (k.dot4_cf32_f32)(x, stride, &h[..taps]);
-                        for q in 0..4 {
+                        let stride = (n - taps) / 7;
+                        let hd: Vec<f32> = h[..taps].iter().flat_map(|&t| [t, t]).collect();
+                        let d1 = (reference.dot8_cf32_f32d)(x, stride, &hd);
+                        let d2 = (k.dot8_cf32_f32d)(x, stride, &hd);
+                        for q in 0..8 {
+                            let single = (reference.dot_cf32_f32)(
+                                &x[q * stride..q * stride + taps],
+                                &h[..taps],
+                            );
                             assert!(
-                                (d1[q] - d2[q]).norm() <= 1e-5 * taps as f32,
-                                "{path:?} dot4 n={n}"
+                                (d1[q] - d2[q]).norm() <= 1e-5 * taps as f32
+                                    && (d1[q] - single).norm() <= 1e-5 * taps as f32,
+                                "{path:?} dot8 n={n}"
                             );
                         }
                     }

@@ -62,11 +62,21 @@ pub fn mul_inplace_cf32(x: &mut [Complex32], y: &[Complex32]) {
     }
 }
 
-/// Four dot products with the same real taps: output q uses x[q·stride ..][..h.len()].
-pub fn dot4_cf32_f32(x: &[Complex32], stride: usize, h: &[f32]) -> [Complex32; 4] {
-    let mut out = [Complex32::default(); 4];
+/// Eight dot products sharing each load of the taps (decimating FIRs): output q uses
+/// x[q·stride ..][..taps] with the real taps given duplicated per component in `hd`
+/// (t0, t0, t1, t1, …; `taps = hd.len() / 2`).
+pub fn dot8_cf32_f32d(x: &[Complex32], stride: usize, hd: &[f32]) -> [Complex32; 8] {
+    let taps = hd.len() / 2;
+    assert!(x.len() >= 7 * stride + taps, "dot8: input too short");
+    let mut out = [Complex32::default(); 8];
     for (q, o) in out.iter_mut().enumerate() {
-        *o = dot_cf32_f32(&x[q * stride..q * stride + h.len()], h);
+        for (s, t) in x[q * stride..q * stride + taps]
+            .iter()
+            .zip(hd.chunks_exact(2))
+        {
+            o.re += s.re * t[0];
+            o.im += s.im * t[1];
+        }
     }
     out
 }
@@ -175,16 +185,6 @@ pub struct K7Code {
     pub sign_b: [i16; 32],
 }
 
-/// Bit position of new state `ns`'s decision in the 64-bit decision word of one trellis step.
-/// The order is the one the AVX2 kernel produces without shuffling (butterfly group, half of
-/// the group, even/odd new state, butterfly within the half); every path writes it.
-#[inline]
-pub fn k7_decision_bit(ns: usize) -> usize {
-    let g = ns >> 5;
-    let jj = (ns >> 1) & 15;
-    32 * g + (jj >> 3) * 16 + (ns & 1) * 8 + (jj & 7)
-}
-
 /// Trellis steps between metric renormalisations (keeps the i16 metrics far from overflow:
 /// 32 steps × 254 growth + the bounded spread < 2^15).
 pub const K7_RENORM_STEPS: usize = 32;
@@ -192,8 +192,8 @@ pub const K7_RENORM_STEPS: usize = 32;
 /// Add-compare-select over `soft.len() / 2` trellis steps of a K = 7 rate-1/2 code.
 /// `metrics[s]` is the path metric of state s (s = the last six input bits, newest in bit 0;
 /// larger is better). Soft symbols: i8, positive = coded bit 1, 0 = erasure. For each step the
-/// 64 survivor decisions (1 = the predecessor was s/2 + 32) go to `decisions[step]` in the
-/// bit order of [`k7_decision_bit`]. Every [`K7_RENORM_STEPS`] steps of the call, and at its
+/// 64 survivor decisions go to `decisions[step]`, bit s for new state s (1 = its predecessor
+/// was s/2 + 32, so trace-back is `s ← s/2 + 32·bit`). Every [`K7_RENORM_STEPS`] steps of the call, and at its
 /// end, the metrics are shifted so that state 0's is 0 (decisions are shift-invariant).
 pub fn acs_k7(metrics: &mut [i16; 64], soft: &[i8], code: &K7Code, decisions: &mut [u64]) {
     let steps = soft.len() / 2;
@@ -208,8 +208,8 @@ pub fn acs_k7(metrics: &mut [i16; 64], soft: &[i8], code: &K7Code, decisions: &m
             let (o0, o1) = (a.wrapping_sub(bm), b.wrapping_add(bm));
             new[2 * j] = e0.max(e1);
             new[2 * j + 1] = o0.max(o1);
-            word |= ((e1 > e0) as u64) << k7_decision_bit(2 * j);
-            word |= ((o1 > o0) as u64) << k7_decision_bit(2 * j + 1);
+            word |= ((e1 > e0) as u64) << (2 * j);
+            word |= ((o1 > o0) as u64) << (2 * j + 1);
         }
         decisions[t] = word;
         *metrics = new;
