@@ -13,8 +13,10 @@
 //! In the oversampled bank every second frame is multiplied by (−1)^k so that each channel
 //! is a continuous down-converted stream. Latency: the prototype's group delay.
 //!
-//! The branch sums are one vertical pass (`colsum_cf32_f32` of [`crate::simd`]) over the
-//! window read in place; the FFT is rustfft's, planned once.
+//! The branch sums of all frames of a call are one pass (`pfb_frames_cf32` of [`crate::simd`],
+//! taps held in registers across frames) over windows read in place from the input (only the
+//! first windows of a call reach into the kept history); then one rustfft call transforms all
+//! frames (planned once).
 
 use crate::simd::Kernels;
 use crate::{invalid, Complex32, DspError};
@@ -36,7 +38,7 @@ pub struct Channelizer {
     hop: usize,
     /// Reversed prototype, each tap duplicated for the re/im lanes.
     taps_dup: Vec<f32>,
-    /// `len − 1` samples of history, then room for new input.
+    /// `len − 1` samples of history, then room for as many new ones.
     buf: Vec<Complex32>,
     hist: usize,
     /// Inputs still needed before the next frame.
@@ -44,7 +46,6 @@ pub struct Channelizer {
     frames: u64,
     fft: Arc<dyn Fft<f32>>,
     scratch: Vec<Complex32>,
-    branch: Vec<Complex32>,
     k: Kernels,
 }
 
@@ -56,9 +57,6 @@ impl std::fmt::Debug for Channelizer {
             .finish()
     }
 }
-
-/// Input samples held per internal pass (bounds the buffer; any call length works).
-const CHUNK: usize = 1 << 14;
 
 impl Channelizer {
     /// `channels` channels from `prototype` (its length must be a multiple of `channels`).
@@ -108,13 +106,12 @@ impl Channelizer {
             m,
             hop,
             taps_dup,
-            buf: vec![Complex32::default(); len - 1 + CHUNK],
+            buf: vec![Complex32::default(); 2 * len - 1],
             hist: len - 1,
             until_frame: hop,
             frames: 0,
             fft,
             scratch,
-            branch: vec![Complex32::default(); len.max(m)],
             k,
         })
     }
@@ -144,38 +141,64 @@ impl Channelizer {
     ///
     /// # Panics
     /// If `out` is too short.
-    pub fn process(&mut self, mut input: &[Complex32], out: &mut [Complex32]) -> usize {
-        let need = self.frames_for(input.len()) * self.m;
-        assert!(out.len() >= need, "channelizer: output buffer too short");
-        let (m, hist, len) = (self.m, self.hist, self.taps_dup.len() / 2);
-        let mut frames = 0;
-        while !input.is_empty() {
-            let take = input.len().min(CHUNK);
-            self.buf[hist..hist + take].copy_from_slice(&input[..take]);
-            input = &input[take..];
-            // Frame ends (inclusive, in input index of this chunk).
-            let mut end = self.until_frame - 1;
-            while end < take {
-                // The window x[n − len + 1 ..= n] sits at buf[end .. end + len].
-                let window = &self.buf[end..end + len];
-                (self.k.colsum_cf32_f32)(window, &self.taps_dup, &mut self.branch[..m]);
-                // colsum gives c[p'] for p' = M−1−p (reversed taps): v[p] = c[M−1−p].
-                let o = &mut out[frames * m..(frames + 1) * m];
-                for (p, v) in o.iter_mut().enumerate() {
-                    *v = self.branch[m - 1 - p];
-                }
-                self.fft.process_with_scratch(o, &mut self.scratch);
-                if self.hop != m && self.frames % 2 == 1 {
-                    for v in o.iter_mut().skip(1).step_by(2) {
-                        *v = -*v;
+    pub fn process(&mut self, input: &[Complex32], out: &mut [Complex32]) -> usize {
+        let frames = self.frames_for(input.len());
+        assert!(
+            out.len() >= frames * self.m,
+            "channelizer: output buffer too short"
+        );
+        let (m, hist, hop) = (self.m, self.hist, self.hop);
+        let len = input.len();
+        // Frame ends (inclusive input index) e = until_frame − 1 + f·hop. While a window reaches
+        // into the history it is read from buf (history, then the head of the input); after
+        // that straight from the input.
+        let head = len.min(hist);
+        self.buf[hist..hist + head].copy_from_slice(&input[..head]);
+        let first_end = self.until_frame - 1;
+        let in_buf = if head > first_end {
+            (head - first_end).div_ceil(hop).min(frames)
+        } else {
+            0
+        };
+        let taps = self.taps_dup.len() / 2;
+        // Blocks of frames small enough to stay in cache between the branch sums and the FFT.
+        let block = (16384 / m).max(1);
+        let mut f0 = 0;
+        while f0 < frames {
+            // Frames of one block come from one source (buf or input).
+            let f1 = if f0 < in_buf {
+                in_buf.min(f0 + block)
+            } else {
+                frames.min(f0 + block)
+            };
+            let o = &mut out[f0 * m..f1 * m];
+            let end = first_end + f0 * hop;
+            if f0 < in_buf {
+                let w = &self.buf[end..end + (f1 - f0 - 1) * hop + taps];
+                (self.k.pfb_frames_cf32)(w, hop, &self.taps_dup, m, o);
+            } else {
+                // Window of the frame ending at e starts at input index e + 1 − taps = e − hist.
+                let w = &input[end - hist..end - hist + (f1 - f0 - 1) * hop + taps];
+                (self.k.pfb_frames_cf32)(w, hop, &self.taps_dup, m, o);
+            }
+            self.fft.process_with_scratch(o, &mut self.scratch);
+            if hop != m {
+                for (f, v) in o.chunks_exact_mut(m).enumerate() {
+                    if (self.frames + (f0 + f) as u64) % 2 == 1 {
+                        for c in v.iter_mut().skip(1).step_by(2) {
+                            *c = -*c;
+                        }
                     }
                 }
-                self.frames += 1;
-                frames += 1;
-                end += self.hop;
             }
-            self.until_frame = end + 1 - take;
-            self.buf.copy_within(take..take + hist, 0);
+            f0 = f1;
+        }
+        self.frames += frames as u64;
+        self.until_frame = first_end + frames * hop + 1 - len;
+        if len >= hist {
+            self.buf[..hist].copy_from_slice(&input[len - hist..]);
+        } else {
+            self.buf.copy_within(len..len + hist, 0);
         }
         frames
     }

@@ -132,8 +132,9 @@ pub struct Kernels {
     pub acs_k7: fn(&mut [i16; 64], &[i8], &scalar::K7Code, &mut [u64]),
     /// Contiguous FIR outputs: out[i] = Σ_k h[k]·x[i + k] (see [`scalar::fir_cf32_f32`]).
     pub fir_cf32_f32: fn(&[Complex32], &[f32], &mut [Complex32]),
-    /// Polyphase branch sums (see [`scalar::colsum_cf32_f32`]).
-    pub colsum_cf32_f32: fn(&[Complex32], &[f32], &mut [Complex32]),
+    /// Polyphase filter-bank branch sums of consecutive frames, reversed
+    /// (see [`scalar::pfb_frames_cf32`]).
+    pub pfb_frames_cf32: fn(&[Complex32], usize, &[f32], usize, &mut [Complex32]),
 }
 
 impl std::fmt::Debug for Kernels {
@@ -166,7 +167,7 @@ impl Kernels {
             dot_f32: scalar::dot_f32,
             acs_k7: scalar::acs_k7,
             fir_cf32_f32: scalar::fir_cf32_f32,
-            colsum_cf32_f32: scalar::colsum_cf32_f32,
+            pfb_frames_cf32: scalar::pfb_frames_cf32,
         };
         if !path.supported() {
             return scalar;
@@ -189,7 +190,7 @@ impl Kernels {
                 dot_f32: avx2::dot_f32,
                 acs_k7: avx2::acs_k7,
                 fir_cf32_f32: avx2::fir_cf32_f32,
-                colsum_cf32_f32: avx2::colsum_cf32_f32,
+                pfb_frames_cf32: avx2::pfb_frames_cf32,
             },
             _ => scalar,
         }
@@ -388,23 +389,36 @@ mod tests {
                             "{path:?} fir n={n}"
                         );
                     }
-                    // Polyphase column sums: every divisor-shaped matrix up to n elements.
-                    for cols in [1usize, 3, 8, 13, 16] {
-                        let rows = n / cols;
-                        if rows == 0 {
+                    // Polyphase frames: branch counts with and without a vector path, rows
+                    // over and under one register block, hops shorter and longer than m.
+                    for (m, rows, hop) in [
+                        (4usize, 2usize, 4usize),
+                        (8, 3, 4),
+                        (12, 9, 12),
+                        (12, 8, 12),
+                        (8, 9, 8),
+                        (8, 2, 8),
+                        (6, 2, 5),
+                        (16, 8, 8),
+                    ] {
+                        if n < rows * m {
                             continue;
                         }
-                        let xm = &x[..rows * cols];
-                        let hd: Vec<f32> = (0..2 * rows * cols).map(|i| h[i % n]).collect();
-                        let mut c1 = vec![Complex32::default(); cols];
-                        let mut c2 = vec![Complex32::new(9.0, 9.0); cols];
-                        (reference.colsum_cf32_f32)(xm, &hd, &mut c1);
-                        (k.colsum_cf32_f32)(xm, &hd, &mut c2);
+                        let frames = (n - rows * m) / hop + 1;
+                        let hd: Vec<f32> = (0..2 * rows * m).map(|i| h[i % n]).collect();
+                        let mut c1 = vec![Complex32::default(); frames * m];
+                        let mut c2 = vec![Complex32::new(9.0, 9.0); frames * m];
+                        (reference.pfb_frames_cf32)(x, hop, &hd, m, &mut c1);
+                        (k.pfb_frames_cf32)(x, hop, &hd, m, &mut c2);
+                        let bad = c1
+                            .iter()
+                            .zip(&c2)
+                            .position(|(a, b)| (a - b).norm() > 1e-5 * rows as f32);
                         assert!(
-                            c1.iter()
-                                .zip(&c2)
-                                .all(|(a, b)| (a - b).norm() <= 1e-5 * rows as f32),
-                            "{path:?} colsum n={n} cols={cols}"
+                            bad.is_none(),
+                            "{path:?} pfb n={n} m={m} rows={rows}: index {bad:?} of {} {:?}",
+                            c1.len(),
+                            bad.map(|i| (c1[i], c2[i]))
                         );
                     }
                     // Discriminator: same polynomial, FMA rounding only.

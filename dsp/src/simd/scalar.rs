@@ -234,20 +234,30 @@ pub fn fir_cf32_f32(x: &[Complex32], h: &[f32], out: &mut [Complex32]) {
     }
 }
 
-/// Column sums of a row-major matrix: out[p] = Σ_r x[r·m + p]·(hd[2(r·m + p)], hd[2(r·m + p) + 1])
-/// with `m = out.len()` and the real taps duplicated per component in `hd` (a polyphase
-/// filter bank's branch filters, one row per tap index).
-pub fn colsum_cf32_f32(x: &[Complex32], hd: &[f32], out: &mut [Complex32]) {
-    let m = out.len();
+/// Polyphase filter-bank branch sums for consecutive frames, written in reverse branch order:
+/// with `m` branches, `rows = hd.len() / (2m)` taps per branch and `frames = out.len() / m`,
+/// out[f·m + m − 1 − p] = Σ_r x[f·hop + r·m + p]·h[r·m + p], the real taps duplicated per
+/// component in `hd`. (Reversed because the channelizer's window runs backwards in time.)
+pub fn pfb_frames_cf32(x: &[Complex32], hop: usize, hd: &[f32], m: usize, out: &mut [Complex32]) {
     assert!(
-        m > 0 && hd.len() == 2 * x.len() && x.len() % m == 0,
-        "colsum: shapes"
+        m > 0 && hd.len() % (2 * m) == 0 && out.len() % m == 0,
+        "pfb: shapes"
     );
-    out.iter_mut().for_each(|o| *o = Complex32::default());
-    for (row, taps) in x.chunks_exact(m).zip(hd.chunks_exact(2 * m)) {
-        for ((o, s), t) in out.iter_mut().zip(row).zip(taps.chunks_exact(2)) {
-            o.re += s.re * t[0];
-            o.im += s.im * t[1];
+    let (rows, frames) = (hd.len() / (2 * m), out.len() / m);
+    assert!(
+        frames == 0 || x.len() >= (frames - 1) * hop + rows * m,
+        "pfb: input too short"
+    );
+    for (f, o) in out.chunks_exact_mut(m).enumerate() {
+        let w = &x[f * hop..f * hop + rows * m];
+        for p in 0..m {
+            let mut acc = Complex32::default();
+            for r in 0..rows {
+                let (s, i) = (w[r * m + p], r * m + p);
+                acc.re += s.re * hd[2 * i];
+                acc.im += s.im * hd[2 * i + 1];
+            }
+            o[m - 1 - p] = acc;
         }
     }
 }
