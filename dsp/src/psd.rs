@@ -24,6 +24,7 @@ pub struct Welch {
     buf: Vec<Complex32>,
     fill: usize,
     work: Vec<Complex32>,
+    spectrum: Vec<Complex32>,
     scratch: Vec<Complex32>,
     acc: Vec<f32>,
     segments: usize,
@@ -64,7 +65,7 @@ impl Welch {
         let w = coefficients(window, n)?;
         let sum_w2: f64 = w.iter().map(|&v| v as f64 * v as f64).sum();
         let fft = FftPlanner::new().plan_fft_forward(n);
-        let scratch = vec![Complex32::default(); fft.get_inplace_scratch_len()];
+        let scratch = vec![Complex32::default(); fft.get_outofplace_scratch_len()];
         Ok(Welch {
             n,
             hop,
@@ -73,6 +74,7 @@ impl Welch {
             buf: vec![Complex32::default(); n],
             fill: 0,
             work: vec![Complex32::default(); n],
+            spectrum: vec![Complex32::default(); n],
             scratch,
             acc: vec![0.0; n],
             segments: 0,
@@ -107,27 +109,54 @@ impl Welch {
     }
 
     /// Feed samples; every segment completed inside `x` is accumulated. Never allocates.
+    /// Segments lying wholly inside `x` are windowed straight from it; only a segment that
+    /// straddles calls goes through the internal buffer.
     pub fn process(&mut self, mut x: &[Complex32]) {
-        while !x.is_empty() {
-            let take = (self.n - self.fill).min(x.len());
+        let (n, hop) = (self.n, self.hop);
+        loop {
+            if self.fill == 0 {
+                let mut s = 0;
+                while s + n <= x.len() {
+                    self.segment(Some(&x[s..s + n]));
+                    s += hop;
+                }
+                let rest = &x[s.min(x.len())..];
+                self.buf[..rest.len()].copy_from_slice(rest);
+                self.fill = rest.len();
+                return;
+            }
+            // buf[..fill] starts the next segment.
+            let before = x;
+            let take = (n - self.fill).min(x.len());
             self.buf[self.fill..self.fill + take].copy_from_slice(&x[..take]);
             self.fill += take;
             x = &x[take..];
-            if self.fill == self.n {
-                self.segment();
-                self.buf.copy_within(self.hop.., 0);
-                self.fill = self.n - self.hop;
+            if self.fill < n {
+                return;
+            }
+            self.segment(None);
+            if take >= n - hop {
+                // The next segment starts inside this call's input: read it from there.
+                x = &before[take - (n - hop)..];
+                self.fill = 0;
+            } else {
+                self.buf.copy_within(hop.., 0);
+                self.fill = n - hop;
             }
         }
     }
 
-    fn segment(&mut self) {
-        (self.k.mul_cf32_f32)(&self.buf, &self.window, &mut self.work);
-        self.fft
-            .process_with_scratch(&mut self.work, &mut self.scratch);
+    /// One segment: `src`, or the buffer.
+    fn segment(&mut self, src: Option<&[Complex32]>) {
+        (self.k.mul_cf32_f32)(src.unwrap_or(&self.buf), &self.window, &mut self.work);
+        self.fft.process_outofplace_with_scratch(
+            &mut self.work,
+            &mut self.spectrum,
+            &mut self.scratch,
+        );
         // Accumulate |X|² in centred order: natural bins n/2.. go first.
         let h = self.n / 2;
-        let (lo, hi) = self.work.split_at(self.n - h);
+        let (lo, hi) = self.spectrum.split_at(self.n - h);
         (self.k.acc_mag2_cf32)(hi, &mut self.acc[..h]);
         (self.k.acc_mag2_cf32)(lo, &mut self.acc[h..]);
         self.segments += 1;
@@ -199,15 +228,24 @@ mod tests {
     #[test]
     fn segmentation_is_independent_of_call_boundaries() {
         let x = tone(5000, 0.21, 1.0);
-        let mut a = Welch::new(256, 128, Window::Hann).unwrap();
-        let mut b = Welch::new(256, 128, Window::Hann).unwrap();
-        a.process(&x);
-        for c in x.chunks(77) {
-            b.process(c);
+        // Chunks shorter than a hop, between hop and segment, longer than a segment; hops
+        // of 50 % overlap, no overlap and an odd one (segments read in place or buffered).
+        for hop in [128usize, 256, 100] {
+            let mut a = Welch::new(256, hop, Window::Hann).unwrap();
+            a.process(&x);
+            let mut pa = vec![0.0; 256];
+            let sa = a.take_average(&mut pa);
+            assert_eq!(sa, (5000 - 256) / hop + 1);
+            for chunk in [77usize, 200, 300, 1000] {
+                let mut b = Welch::new(256, hop, Window::Hann).unwrap();
+                for c in x.chunks(chunk) {
+                    b.process(c);
+                }
+                let mut pb = vec![0.0; 256];
+                assert_eq!(b.take_average(&mut pb), sa, "hop {hop} chunk {chunk}");
+                assert_eq!(pa, pb, "hop {hop} chunk {chunk}");
+            }
         }
-        let (mut pa, mut pb) = (vec![0.0; 256], vec![0.0; 256]);
-        assert_eq!(a.take_average(&mut pa), b.take_average(&mut pb));
-        assert_eq!(pa, pb);
     }
 
     #[test]
