@@ -8,6 +8,8 @@
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(target_arch = "aarch64")]
+mod neon;
 pub mod scalar;
 
 use crate::Complex32;
@@ -47,8 +49,16 @@ impl KernelPath {
                     false
                 }
             }
-            // No NEON primitives are written yet: report unsupported so nothing selects it.
-            KernelPath::Neon => false,
+            KernelPath::Neon => {
+                #[cfg(target_arch = "aarch64")]
+                {
+                    std::arch::is_aarch64_feature_detected!("neon")
+                }
+                #[cfg(not(target_arch = "aarch64"))]
+                {
+                    false
+                }
+            }
         }
     }
 
@@ -69,6 +79,8 @@ impl KernelPath {
         *CHOICE.get_or_init(|| {
             let best = if KernelPath::Avx2.supported() {
                 KernelPath::Avx2
+            } else if KernelPath::Neon.supported() {
+                KernelPath::Neon
             } else {
                 KernelPath::Scalar
             };
@@ -191,6 +203,25 @@ impl Kernels {
                 acs_k7: avx2::acs_k7,
                 fir_cf32_f32: avx2::fir_cf32_f32,
                 pfb_frames_cf32: avx2::pfb_frames_cf32,
+            },
+            #[cfg(target_arch = "aarch64")]
+            KernelPath::Neon => Kernels {
+                path,
+                dot_cf32_f32: neon::dot_cf32_f32,
+                mul_cf32_f32: neon::mul_cf32_f32,
+                acc_mag2_cf32: neon::acc_mag2_cf32,
+                mul_cf32: neon::mul_cf32,
+                mul_inplace_cf32: neon::mul_inplace_cf32,
+                dot8_cf32_f32d: neon::dot8_cf32_f32d,
+                conv_cu8_cf32: neon::conv_cu8_cf32,
+                conv_ci16_cf32: neon::conv_ci16_cf32,
+                fm_disc_cf32: neon::fm_disc_cf32,
+                mix_cf32: neon::mix_cf32,
+                level_cf32: neon::level_cf32,
+                dot_f32: neon::dot_f32,
+                acs_k7: neon::acs_k7,
+                fir_cf32_f32: neon::fir_cf32_f32,
+                pfb_frames_cf32: neon::pfb_frames_cf32,
             },
             _ => scalar,
         }
