@@ -17,6 +17,7 @@ pub mod pilots;
 pub mod rx;
 pub mod sync;
 pub mod tps;
+pub mod tx;
 mod viterbi_standin;
 
 pub use params::{CodeRate, Constellation, Guard, Mode, TxParams};

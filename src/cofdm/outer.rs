@@ -58,6 +58,22 @@ impl ConvInterleaver {
     pub fn interleaver() -> ConvInterleaver {
         Self::with_lengths(|j| j * DEPTH)
     }
+    /// Transmit side with the FIFOs holding pseudo-random bytes instead of zeros (their
+    /// contents precede the first packet and are never decoded; random filler keeps the first
+    /// symbols from being a near-constant, high-crest signal).
+    pub fn interleaver_filled(seed: u32) -> ConvInterleaver {
+        let mut c = Self::interleaver();
+        let mut x = seed | 1;
+        for f in c.fifos.iter_mut() {
+            for b in f.iter_mut() {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                *b = (x >> 24) as u8;
+            }
+        }
+        c
+    }
     /// Receive side: branch j holds (I − 1 − j)·M bytes.
     pub fn deinterleaver() -> ConvInterleaver {
         Self::with_lengths(|j| (BRANCHES - 1 - j) * DEPTH)

@@ -94,6 +94,55 @@ impl ComplexResampler {
     }
 }
 
+/// Taps on each side of a windowed-sinc interpolation point.
+const INTERP_TAPS: usize = 8;
+const INTERP_PHASES: usize = 128;
+
+/// Band-limited interpolation at fractional positions (Blackman-windowed sinc, 16 taps, 128
+/// phases): the sampling-clock correction.
+struct Interpolator {
+    table: Vec<f32>,
+}
+
+impl Interpolator {
+    fn new() -> Interpolator {
+        let taps = 2 * INTERP_TAPS;
+        let mut table = vec![0f32; INTERP_PHASES * taps];
+        for p in 0..INTERP_PHASES {
+            let f = p as f64 / INTERP_PHASES as f64;
+            for j in 0..taps {
+                // Tap j multiplies x[i0 − TAPS + 1 + j]; its distance from the point is u.
+                let u = j as f64 - (INTERP_TAPS as f64 - 1.0) - f;
+                let sinc = if u.abs() < 1e-12 {
+                    1.0
+                } else {
+                    (PI * u).sin() / (PI * u)
+                };
+                let w = 0.42
+                    + 0.5 * (PI * u / INTERP_TAPS as f64).cos()
+                    + 0.08 * (2.0 * PI * u / INTERP_TAPS as f64).cos();
+                table[p * taps + j] = (sinc * w) as f32;
+            }
+        }
+        Interpolator { table }
+    }
+
+    /// x at fractional index t (needs TAPS samples either side).
+    #[inline]
+    fn at(&self, x: &[Complex32], t: f64) -> Complex32 {
+        let i0 = t.floor() as usize;
+        let p = (((t - t.floor()) * INTERP_PHASES as f64).round() as usize).min(INTERP_PHASES - 1);
+        let taps = 2 * INTERP_TAPS;
+        let h = &self.table[p * taps..(p + 1) * taps];
+        let xs = &x[i0 + 1 - INTERP_TAPS..i0 + 1 + INTERP_TAPS];
+        let mut acc = Complex32::default();
+        for (a, &b) in xs.iter().zip(h.iter()) {
+            acc += a * b;
+        }
+        acc
+    }
+}
+
 /// State once the mode and timing are known.
 struct Track {
     mode: Mode,
@@ -103,6 +152,7 @@ struct Track {
     ns: usize,
     fft: Arc<dyn Fft<f32>>,
     fftbuf: Vec<Complex32>,
+    win: Vec<Complex32>,
     scratch: Vec<Complex32>,
     /// Carrier offset, cycles per sample (NCO), and the loop's phase.
     cfo: f64,
@@ -117,6 +167,10 @@ struct Track {
     count: u64,
     phase4: usize,
     cp_ref: Vec<Complex32>,
+    /// Carrier and timing loops have settled (symbols before are used for training only).
+    settled: bool,
+    calm: u32,
+    pulled: bool,
     hs: Vec<Complex32>,
     hs_n: Vec<u32>,
     h: Vec<Complex32>,
@@ -148,6 +202,7 @@ pub struct CofdmReceiver {
     track: Option<Box<Track>>,
     acq_failed: u32,
     planner: FftPlanner<f32>,
+    interp: Interpolator,
     pub metrics: Metrics,
     finished: bool,
 }
@@ -186,6 +241,7 @@ impl CofdmReceiver {
             track: None,
             acq_failed: 0,
             planner: FftPlanner::new(),
+            interp: Interpolator::new(),
             finished: false,
         })
     }
@@ -275,7 +331,11 @@ impl CofdmReceiver {
             let Some(t) = self.track.as_mut() else {
                 return;
             };
-            let ws = t.pos.floor() as i64 - t.backoff as i64;
+            // Clock offset drifting the window by more than 1/50 sample over a symbol: sample
+            // the window by interpolation at the receiver's estimate of the transmit clock.
+            let resample = (t.xi * t.n as f64).abs() > 0.02;
+            let margin = if resample { INTERP_TAPS } else { 0 };
+            let ws = t.pos.floor() as i64 - t.backoff as i64 - margin as i64;
             let rel = ws - self.buf_abs as i64;
             if rel < 0 {
                 // Timing moved before the buffer (cannot happen in practice): skip a symbol.
@@ -283,7 +343,13 @@ impl CofdmReceiver {
                 continue;
             }
             let rel = rel as usize;
-            if rel + t.n > self.buf.len() {
+            let span = t.n
+                + if resample {
+                    (t.n as f64 * t.xi.abs()).ceil() as usize + 2 * INTERP_TAPS
+                } else {
+                    0
+                };
+            if rel + span > self.buf.len() {
                 if last && self.buf.len() > rel {
                     self.metrics.cut_symbol = true;
                 }
@@ -296,14 +362,19 @@ impl CofdmReceiver {
                 return;
             }
             let pos = t.pos;
-            Self::symbol(
-                t,
-                &self.buf[rel..rel + t.n],
-                pos,
-                self.fs_e,
-                &mut self.metrics,
-                out,
-            );
+            let frac = if resample {
+                let t0 = pos - t.backoff as f64 - ws as f64;
+                let step = 1.0 + t.xi;
+                let src = &self.buf[rel..rel + span];
+                for (i, o) in t.win.iter_mut().enumerate() {
+                    *o = self.interp.at(src, t0 + i as f64 * step);
+                }
+                0.0
+            } else {
+                t.win.copy_from_slice(&self.buf[rel..rel + t.n]);
+                pos - pos.floor()
+            };
+            Self::symbol(t, pos, frac, self.fs_e, &mut self.metrics, out);
         }
     }
 
@@ -340,7 +411,18 @@ impl CofdmReceiver {
         let fft = self.planner.plan_fft_forward(n);
         let mut scratch = vec![Complex32::default(); fft.get_inplace_scratch_len()];
         let backoff = (g / 8).min(32);
-        let first = p.cp_start + g;
+        // The first symbol that carries signal (a capture may begin with noise or silence).
+        let energy = |st: usize| -> f32 { self.buf[st..st + n].iter().map(|c| c.norm_sqr()).sum() };
+        let starts: Vec<usize> = (0..)
+            .map(|s| p.cp_start + g + s * ns)
+            .take_while(|&st| st + n <= self.buf.len())
+            .collect();
+        let peak = starts.iter().map(|&st| energy(st)).fold(0.0, f32::max);
+        let first = starts
+            .iter()
+            .copied()
+            .find(|&st| energy(st) > 0.3 * peak)
+            .unwrap_or(p.cp_start + g);
         let frac = p.frac_cfo as f64 / n as f64;
         let mut ffts = Vec::new();
         for s in 0..ACQ_SYMBOLS {
@@ -377,6 +459,7 @@ impl CofdmReceiver {
             n,
             ns,
             fftbuf: vec![Complex32::default(); n],
+            win: vec![Complex32::default(); n],
             scratch,
             fft,
             cfo,
@@ -389,6 +472,9 @@ impl CofdmReceiver {
             count: 0,
             phase4: phase,
             cp_ref: vec![Complex32::default(); ncp],
+            settled: false,
+            calm: 0,
+            pulled: false,
             hs: vec![Complex32::default(); k / 3 + 1],
             hs_n: vec![0; k / 3 + 1],
             h: vec![Complex32::default(); k],
@@ -412,8 +498,8 @@ impl CofdmReceiver {
     /// One OFDM symbol: `w` is the FFT window (N samples), `pos` the nominal useful start.
     fn symbol(
         t: &mut Track,
-        w: &[Complex32],
         pos: f64,
+        frac: f64,
         fs_e: f64,
         m: &mut Metrics,
         out: &mut Vec<TsPacket>,
@@ -428,7 +514,7 @@ impl CofdmReceiver {
         t.nco_at = ws;
         let ph0 = t.nco_phase - t.theta;
         let step = Complex32::new(w0.cos() as f32, w0.sin() as f32);
-        for (i, (o, x)) in t.fftbuf.chunks_mut(256).zip(w.chunks(256)).enumerate() {
+        for (i, (o, x)) in t.fftbuf.chunks_mut(256).zip(t.win.chunks(256)).enumerate() {
             let ph = ph0 + w0 * (256 * i) as f64;
             let mut c = Complex32::new(ph.cos() as f32, ph.sin() as f32);
             for (o, &x) in o.iter_mut().zip(x.iter()) {
@@ -438,7 +524,6 @@ impl CofdmReceiver {
         }
         t.fft.process_with_scratch(&mut t.fftbuf, &mut t.scratch);
         // Fractional timing compensation (window early by frac): multiply by e^{+j2π kk frac/N}.
-        let frac = pos - pos.floor();
         let scale = 1.0 / (n as f32).sqrt();
         for k in 0..t.mode.carriers() {
             let kk = k as f64 - kc;
@@ -486,9 +571,27 @@ impl CofdmReceiver {
             t.theta = wrap(t.theta + 0.3 * phase_err);
             t.cfo += 0.03 * phase_err / (2.0 * PI * t.ns as f64);
             let early = -b * n as f64 / (2.0 * PI);
-            t.pos += 0.3 * early;
-            t.xi += 0.02 * early / t.ns as f64;
+            // Faster while pulling in, then narrower.
+            let (kp, ki) = if t.count < 40 {
+                (0.5, 0.12)
+            } else {
+                (0.3, 0.02)
+            };
+            t.pos += kp * early;
+            t.xi += ki * early / t.ns as f64;
             m.track(phase_err, early);
+            if !t.settled {
+                let calm = early.abs() < 0.05 && phase_err.abs() < 0.05;
+                t.calm = if calm { t.calm + 1 } else { 0 };
+                t.pulled |= !calm;
+                if t.calm >= 4 {
+                    t.settled = true;
+                    if t.pulled {
+                        // The loops were pulling in: estimate the channel afresh from here on.
+                        t.hs_n.fill(0);
+                    }
+                }
+            }
             if std::env::var_os("LINKSCOPE_COFDM_DEBUG").is_some() {
                 eprintln!(
                     "sym {} pos {:.3} phase_err {:.4} early {:.4} cfo {:.3e} xi {:.3e}",
@@ -533,7 +636,7 @@ impl CofdmReceiver {
             }
             Self::tps_check(t, m);
         }
-        let trained = t.hs_n.iter().all(|&c| c > 0);
+        let trained = (t.settled || t.count < 4) && t.hs_n.iter().all(|&c| c > 0);
         if trained {
             let kmax = t.mode.carriers() - 1;
             for k in 0..=kmax {
