@@ -391,7 +391,15 @@ impl Chain {
                 self.stats.post_errors += flipped as u64;
                 self.stats.post_bits += (TS_LEN * 8) as u64;
             }
-            None => self.stats.rs_uncorrectable += 1,
+            None => {
+                self.stats.rs_uncorrectable += 1;
+                if std::env::var_os("LINKSCOPE_COFDM_DEBUG").is_some() {
+                    eprintln!(
+                        "RS uncorrectable: packet {} of the stream, index {idx} in superframe",
+                        self.stats.packets
+                    );
+                }
+            }
         }
         if arr[0] == SYNC_INVERTED && res.is_some() {
             self.group_pos = Some(0);

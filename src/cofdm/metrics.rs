@@ -10,6 +10,11 @@ use num_complex::Complex32;
 use rustfft::FftPlanner;
 use serde::Serialize;
 
+/// Noise of the equalised cells due to the channel estimate, relative to the cell noise:
+/// pilots boosted to 16/9 (9/16), time smoothing with β = 1/4 (β/(2−β) = 1/7), linear
+/// interpolation over three carriers (mean of 1, 5/9, 5/9 = 19/27).
+pub const CHANNEL_ESTIMATE_NOISE: f64 = 9.0 / 16.0 / 7.0 * 19.0 / 27.0;
+
 /// Running measurements of a receiver.
 #[derive(Debug, Clone)]
 pub struct Metrics {
@@ -203,7 +208,22 @@ impl Metrics {
         FftPlanner::new().plan_fft_inverse(n).process(&mut buf);
         let mode = self.mode.unwrap_or(Mode::K2);
         let tu_s = mode.fft_len() as f64 / self.fs_e;
-        let p: Vec<f64> = buf.iter().map(|c| c.norm_sqr() as f64).collect();
+        // The channel was interpolated linearly between pilots three carriers apart: that
+        // weights a path at delay d by sinc²(3d/Tu) in amplitude; undo it.
+        let p: Vec<f64> = buf
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let d = if i < n / 2 {
+                    i as f64
+                } else {
+                    i as f64 - n as f64
+                } / n as f64;
+                let x = std::f64::consts::PI * 3.0 * d;
+                let sinc = if x.abs() < 1e-9 { 1.0 } else { x.sin() / x };
+                c.norm_sqr() as f64 / (sinc.powi(4)).max(0.1)
+            })
+            .collect();
         let peak = p.iter().copied().fold(0.0, f64::max).max(1e-30);
         // Delay of bin i: i/n of the carrier-spacing reciprocal (= Tu); keep |delay| ≤ Tu/6.
         let mut v: Vec<(f64, f64)> = (0..n)
@@ -257,9 +277,11 @@ impl Metrics {
     pub fn summary(&self, chain: Option<&Chain>, locked: bool, bw_hz: f64) -> Summary {
         let db = |x: f64| 10.0 * x.log10();
         let stats = chain.map(|c| &c.stats);
+        // The error includes the channel estimate's own noise, a known fraction of the
+        // cell noise (see `CHANNEL_ESTIMATE_NOISE`): take it out.
         let mer = stats
             .filter(|s| s.mer_error > 0.0)
-            .map(|s| db(s.mer_signal / s.mer_error));
+            .map(|s| db(s.mer_signal * (1.0 + CHANNEL_ESTIMATE_NOISE) / s.mer_error));
         let cn = mer.zip(self.mode).map(|(m, mode)| {
             // Mean cell power over data (1), TPS (1) and boosted pilots (16/9).
             let l = Layout::new(mode);

@@ -170,6 +170,7 @@ struct Track {
     /// Carrier and timing loops have settled (symbols before are used for training only).
     settled: bool,
     calm: u32,
+    early: VecDeque<(u64, usize, Vec<Complex32>)>,
     pulled: bool,
     hs: Vec<Complex32>,
     hs_n: Vec<u32>,
@@ -474,6 +475,7 @@ impl CofdmReceiver {
             cp_ref: vec![Complex32::default(); ncp],
             settled: false,
             calm: 0,
+            early: VecDeque::new(),
             pulled: false,
             hs: vec![Complex32::default(); k / 3 + 1],
             hs_n: vec![0; k / 3 + 1],
@@ -528,7 +530,9 @@ impl CofdmReceiver {
         for k in 0..t.mode.carriers() {
             let kk = k as f64 - kc;
             let b = t.layout.bin(k);
-            let ph = 2.0 * PI * kk * frac / n as f64;
+            // The back-off is removed too, so a direct path leaves a flat channel (no phase
+            // ramp for the frequency interpolation to get wrong).
+            let ph = 2.0 * PI * kk * (frac + t.backoff as f64) / n as f64;
             t.y[k] = t.fftbuf[b] * Complex32::new(ph.cos() as f32, ph.sin() as f32) * scale;
         }
         // Continual pilots: common phase and timing slope against the reference.
@@ -584,7 +588,7 @@ impl CofdmReceiver {
                 let calm = early.abs() < 0.05 && phase_err.abs() < 0.05;
                 t.calm = if calm { t.calm + 1 } else { 0 };
                 t.pulled |= !calm;
-                if t.calm >= 4 {
+                if t.calm >= 6 && t.count >= 10 {
                     t.settled = true;
                     if t.pulled {
                         // The loops were pulling in: estimate the channel afresh from here on.
@@ -636,8 +640,14 @@ impl CofdmReceiver {
             }
             Self::tps_check(t, m);
         }
-        let trained = (t.settled || t.count < 4) && t.hs_n.iter().all(|&c| c > 0);
-        if trained {
+        if !t.settled {
+            // Keep the corrected symbol: if the loops settle without having had to pull in,
+            // it is equalised and decoded then (no symbols lost at the start).
+            t.early.push_back((count, ph, t.y.clone()));
+            if t.early.len() > 24 {
+                t.early.pop_front();
+            }
+        } else if t.hs_n.iter().all(|&c| c > 0) {
             let kmax = t.mode.carriers() - 1;
             for k in 0..=kmax {
                 let j = k / 3;
@@ -648,22 +658,15 @@ impl CofdmReceiver {
                     t.hs[j] * (1.0 - f) + t.hs[(j + 1).min(kmax / 3)] * f
                 };
             }
-            let carriers = &t.layout.data[ph];
-            let mean_h: f32 =
-                carriers.iter().map(|&k| t.h[k].norm_sqr()).sum::<f32>() / carriers.len() as f32;
-            let mut cells = Vec::with_capacity(carriers.len());
-            let mut csi = Vec::with_capacity(carriers.len());
-            for &k in carriers.iter() {
-                let h = t.h[k];
-                let p = h.norm_sqr();
-                cells.push(if p > 0.0 {
-                    t.y[k] * h.conj() / p
-                } else {
-                    Complex32::default()
-                });
-                csi.push(p / mean_h.max(1e-12));
-            }
             m.channel(&t.h, count);
+            if !t.pulled {
+                while let Some((c, p, y)) = t.early.pop_front() {
+                    let (cells, csi) = Self::equalise(&t.h, &t.layout.data[p], &y);
+                    t.pending.push_back((c, p, cells, csi));
+                }
+            }
+            t.early.clear();
+            let (cells, csi) = Self::equalise(&t.h, &t.layout.data[ph], &t.y);
             t.pending.push_back((count, ph, cells, csi));
         }
         // Decode what the frame position and TPS allow.
@@ -681,12 +684,36 @@ impl CofdmReceiver {
         m.guard = Some(t.guard);
     }
 
+    /// Data cells of `y` divided by the channel, and the channel state (|H|², mean 1).
+    fn equalise(
+        h: &[Complex32],
+        carriers: &[usize],
+        y: &[Complex32],
+    ) -> (Vec<Complex32>, Vec<f32>) {
+        let mean_h: f32 =
+            carriers.iter().map(|&k| h[k].norm_sqr()).sum::<f32>() / carriers.len().max(1) as f32;
+        let mut cells = Vec::with_capacity(carriers.len());
+        let mut csi = Vec::with_capacity(carriers.len());
+        for &k in carriers {
+            let p = h[k].norm_sqr();
+            cells.push(if p > 0.0 {
+                y[k] * h[k].conj() / p
+            } else {
+                Complex32::default()
+            });
+            csi.push(p / mean_h.max(1e-12));
+        }
+        (cells, csi)
+    }
+
     fn tps_check(t: &mut Track, m: &mut Metrics) {
-        if t.tps_bits.len() < 68 {
+        // s0 (the DBPSK reference) carries no information: 67 bits make a word.
+        if t.tps_bits.len() < 67 {
             return;
         }
         let mut bits = [0u8; 68];
-        for (b, &v) in bits.iter_mut().zip(t.tps_bits.iter()) {
+        let skip = 68 - t.tps_bits.len();
+        for (b, &v) in bits[skip..].iter_mut().zip(t.tps_bits.iter()) {
             *b = v;
         }
         let Ok(tp) = tps::decode(&bits) else {
