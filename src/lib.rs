@@ -8,6 +8,7 @@
 pub use linkscope_dsp as dsp;
 
 pub mod analog;
+pub mod bench;
 pub mod cofdm;
 pub mod fec;
 pub mod io;

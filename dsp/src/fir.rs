@@ -179,6 +179,10 @@ impl RealFir {
 /// kept outputs are computed). `decim = 1` is a plain FIR. Latency: (taps − 1)/2 input samples.
 pub struct DecimatingFir {
     rev_taps: Vec<f32>,
+    /// The same, each tap duplicated for the re/im lanes (eight-output passes); version `a`
+    /// has `a` zero taps in front and (4 − a) mod 4 behind, so that a window can start on a
+    /// 32-byte boundary (no load straddles a cache line when the stride keeps the alignment).
+    rev_taps_dup: [Vec<f32>; 4],
     decim: usize,
     /// History (taps − 1 samples), then room for as many new samples while outputs still
     /// reach into the history.
@@ -218,8 +222,15 @@ impl DecimatingFir {
         let mut rev_taps = vec![0.0f32; padded - taps.len()];
         rev_taps.extend(taps.iter().rev());
         let hist = padded - 1;
+        let rev_taps_dup = std::array::from_fn(|a| {
+            let mut v = vec![0.0f32; 2 * a];
+            v.extend(rev_taps.iter().flat_map(|&t| [t, t]));
+            v.resize(v.len() + 2 * ((4 - a) % 4), 0.0);
+            v
+        });
         Ok(DecimatingFir {
             rev_taps,
+            rev_taps_dup,
             decim,
             buf: vec![Complex32::default(); 2 * hist + 1],
             hist,
@@ -260,35 +271,54 @@ impl DecimatingFir {
         // buf[j .. j + ntaps] while it reaches into the history, then input[j + 1 − ntaps ..= j].
         let head = len.min(hist);
         self.buf[hist..hist + head].copy_from_slice(&input[..head]);
+        if self.decim == 1 {
+            // Every output: contiguous FIR passes, first over the history buffer, then over
+            // the input in place.
+            (self.k.fir_cf32_f32)(&self.buf[..head + hist], &self.rev_taps, &mut out[..head]);
+            if len > hist {
+                (self.k.fir_cf32_f32)(input, &self.rev_taps, &mut out[hist..len]);
+            }
+            self.keep_history(input);
+            return len;
+        }
         let mut j = self.phase;
-        // Four outputs per pass while their windows lie in the history buffer (short calls,
+        // Eight outputs per pass while their windows lie in the history buffer (short calls,
         // such as one 10 ms frame, spend most of their outputs here).
-        while j + 3 * self.decim < head {
-            let o4 = (self.k.dot4_cf32_f32)(
-                &self.buf[j..j + 3 * self.decim + ntaps],
+        while j + 7 * self.decim < head {
+            let o8 = (self.k.dot8_cf32_f32d)(
+                &self.buf[j..j + 7 * self.decim + ntaps],
                 self.decim,
-                &self.rev_taps,
+                &self.rev_taps_dup[0][..2 * ntaps],
             );
-            out[produced..produced + 4].copy_from_slice(&o4);
-            produced += 4;
-            j += 4 * self.decim;
+            out[produced..produced + 8].copy_from_slice(&o8);
+            produced += 8;
+            j += 8 * self.decim;
         }
         while j < head {
             out[produced] = (self.k.dot_cf32_f32)(&self.buf[j..j + ntaps], &self.rev_taps);
             produced += 1;
             j += self.decim;
         }
-        // Four outputs per pass over the input itself.
-        while j + 3 * self.decim < len && j >= hist {
+        // Eight outputs per pass over the input itself.
+        while j + 7 * self.decim < len && j >= hist {
             let start = j + 1 - ntaps;
-            let o4 = (self.k.dot4_cf32_f32)(
-                &input[start..start + 3 * self.decim + ntaps],
+            // Start the window on a 32-byte boundary when the input allows it.
+            let addr = input.as_ptr() as usize + 8 * start;
+            let a = if addr % 8 == 0 { addr % 32 / 8 } else { 0 };
+            let taps_a = self.rev_taps_dup[a].len() / 2;
+            let (s0, hd) = if start >= a && start - a + 7 * self.decim + taps_a <= len {
+                (start - a, &self.rev_taps_dup[a][..])
+            } else {
+                (start, &self.rev_taps_dup[0][..2 * ntaps])
+            };
+            let o8 = (self.k.dot8_cf32_f32d)(
+                &input[s0..s0 + 7 * self.decim + hd.len() / 2],
                 self.decim,
-                &self.rev_taps,
+                hd,
             );
-            out[produced..produced + 4].copy_from_slice(&o4);
-            produced += 4;
-            j += 4 * self.decim;
+            out[produced..produced + 8].copy_from_slice(&o8);
+            produced += 8;
+            j += 8 * self.decim;
         }
         while j < len {
             let start = j + 1 - ntaps;
@@ -297,13 +327,18 @@ impl DecimatingFir {
             j += self.decim;
         }
         self.phase = j - len;
-        // Keep the last `hist` samples (history + input when the input is short).
+        self.keep_history(input);
+        produced
+    }
+
+    /// Keep the last `hist` samples (history + input when the input is short).
+    fn keep_history(&mut self, input: &[Complex32]) {
+        let (hist, len) = (self.hist, input.len());
         if len >= hist {
             self.buf[..hist].copy_from_slice(&input[len - hist..]);
         } else {
             self.buf.copy_within(len..len + hist, 0);
         }
-        produced
     }
 
     /// Clear the history.

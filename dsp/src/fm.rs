@@ -18,10 +18,15 @@ pub struct FmDiscriminator {
 impl FmDiscriminator {
     /// Output in radians per sample × `scale`.
     pub fn new(scale: f32) -> FmDiscriminator {
+        FmDiscriminator::with_kernels(scale, Kernels::detect())
+    }
+
+    /// As [`FmDiscriminator::new`] with a given kernel path.
+    pub fn with_kernels(scale: f32, k: Kernels) -> FmDiscriminator {
         FmDiscriminator {
             prev: Complex32::default(),
             scale,
-            k: Kernels::detect(),
+            k,
         }
     }
 

@@ -11,6 +11,7 @@
 //! - the few hot inner loops live in [`simd`], chosen once at construction, each beside a scalar
 //!   reference (set `LINKSCOPE_KERNEL=scalar` to force the reference everywhere).
 
+pub mod channelizer;
 pub mod convert;
 pub mod ddc;
 pub mod ffsk;
@@ -22,6 +23,7 @@ pub mod psd;
 pub mod resample;
 pub mod simd;
 pub mod stats;
+pub mod viterbi;
 pub mod window;
 
 pub use num_complex::Complex32;

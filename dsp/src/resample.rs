@@ -2,8 +2,9 @@
 //! nearest phase of 256 (time quantisation ≤ 1/512 sample: −61 dB error for a tone at a quarter
 //! of the input rate, far less in the voice band of a 24 kS/s discriminator output).
 
-use crate::fir::lowpass_spec;
-use crate::{invalid, DspError};
+use crate::fir::{lowpass_spec, DecimatingFir};
+use crate::simd::Kernels;
+use crate::{invalid, Complex32, DspError};
 
 const PHASES: usize = 256;
 const CHUNK: usize = 4096;
@@ -185,6 +186,155 @@ impl GoertzelBank {
     }
 }
 
+/// Streaming rational resampler for complex samples: up by `P`, filter, down by `Q` — the
+/// polyphase form computes only the kept outputs. Output m is the upsampled-grid sample mQ:
+/// y[m] = P·Σ_k h[kP + φ]·x[j − k] with j = ⌊mQ/P⌋, φ = mQ mod P (h designed at rate P·fs,
+/// unit DC gain; the factor P restores the level lost to zero-stuffing). With P = 1 this is a
+/// [`DecimatingFir`] (four outputs per pass of the taps), which it then simply is.
+pub struct RationalResampler {
+    p: usize,
+    q: usize,
+    inner: ResamplerImpl,
+}
+
+enum ResamplerImpl {
+    Decimate(DecimatingFir),
+    Polyphase {
+        /// P branches of `len` taps each, reversed (dot with x[j − len + 1 ..= j]).
+        branches: Vec<f32>,
+        len: usize,
+        buf: Vec<Complex32>,
+        /// Newest input index of the next output, relative to the chunk after the history.
+        j: usize,
+        phase: usize,
+        k: Kernels,
+    },
+}
+
+impl std::fmt::Debug for RationalResampler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RationalResampler")
+            .field("up", &self.p)
+            .field("down", &self.q)
+            .finish()
+    }
+}
+
+const RCHUNK: usize = 1 << 13;
+
+impl RationalResampler {
+    /// Resample by `up`/`down` with the prototype `taps` (rate up·fs_in, unit DC gain).
+    pub fn new(up: usize, down: usize, taps: &[f32]) -> Result<RationalResampler, DspError> {
+        RationalResampler::with_kernels(up, down, taps, Kernels::detect())
+    }
+
+    /// A Kaiser-window design for up/down: cutoff at 0.45 of the lower Nyquist rate, 70 dB.
+    pub fn design(up: usize, down: usize) -> Result<Vec<f32>, DspError> {
+        if up == 0 || down == 0 {
+            return Err(invalid("ratio", "up and down must be at least 1"));
+        }
+        let nyq = 0.5 / up.max(down) as f64;
+        lowpass_spec(0.8 * nyq, 1.2 * nyq, 70.0)
+    }
+
+    /// As [`RationalResampler::new`] with a given kernel path.
+    pub fn with_kernels(
+        up: usize,
+        down: usize,
+        taps: &[f32],
+        k: Kernels,
+    ) -> Result<RationalResampler, DspError> {
+        if up == 0 || down == 0 {
+            return Err(invalid("ratio", "up and down must be at least 1"));
+        }
+        if taps.is_empty() {
+            return Err(invalid("taps", "need at least one tap"));
+        }
+        let inner = if up == 1 {
+            ResamplerImpl::Decimate(DecimatingFir::with_kernels(taps, down, k)?)
+        } else {
+            let len = taps.len().div_ceil(up).div_ceil(8) * 8;
+            let mut branches = vec![0.0f32; up * len];
+            for (i, &t) in taps.iter().enumerate() {
+                let (kk, phi) = (i / up, i % up);
+                branches[phi * len + len - 1 - kk] = t * up as f32;
+            }
+            ResamplerImpl::Polyphase {
+                branches,
+                len,
+                buf: vec![Complex32::default(); len - 1 + RCHUNK],
+                j: 0,
+                phase: 0,
+                k,
+            }
+        };
+        Ok(RationalResampler {
+            p: up,
+            q: down,
+            inner,
+        })
+    }
+
+    /// Outputs that `n` more inputs can produce at most (for sizing `out`).
+    pub fn max_output_len(&self, n: usize) -> usize {
+        (n * self.p).div_ceil(self.q) + 1
+    }
+
+    /// Resample `input` into the front of `out`; returns the number written. Never allocates.
+    ///
+    /// # Panics
+    /// If `out` is shorter than [`RationalResampler::max_output_len`]`(input.len())`.
+    pub fn process(&mut self, mut input: &[Complex32], out: &mut [Complex32]) -> usize {
+        assert!(
+            out.len() >= self.max_output_len(input.len()),
+            "resampler: output too short"
+        );
+        let (p, q) = (self.p, self.q);
+        match &mut self.inner {
+            ResamplerImpl::Decimate(f) => f.process(input, out),
+            ResamplerImpl::Polyphase {
+                branches,
+                len,
+                buf,
+                j,
+                phase,
+                k,
+            } => {
+                let (len, hist) = (*len, *len - 1);
+                let mut produced = 0;
+                while !input.is_empty() {
+                    let take = input.len().min(RCHUNK);
+                    buf[hist..hist + take].copy_from_slice(&input[..take]);
+                    input = &input[take..];
+                    while *j < take {
+                        let b = &branches[*phase * len..(*phase + 1) * len];
+                        out[produced] = (k.dot_cf32_f32)(&buf[*j..*j + len], b);
+                        produced += 1;
+                        *phase += q;
+                        *j += *phase / p;
+                        *phase %= p;
+                    }
+                    *j -= take;
+                    buf.copy_within(take..take + hist, 0);
+                }
+                produced
+            }
+        }
+    }
+
+    /// Clear the history.
+    pub fn reset(&mut self) {
+        match &mut self.inner {
+            ResamplerImpl::Decimate(f) => f.reset(),
+            ResamplerImpl::Polyphase { buf, j, phase, .. } => {
+                buf.iter_mut().for_each(|v| *v = Complex32::default());
+                *j = 0;
+                *phase = 0;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,5 +392,49 @@ mod tests {
         for (k, &f) in freqs.iter().enumerate() {
             assert!((p[k] - goertzel_power(&x, f)).abs() < 1e-4, "{k}");
         }
+    }
+}
+
+#[cfg(test)]
+mod rational_tests {
+    use super::*;
+
+    #[test]
+    fn rational_resampler_equals_the_upfirdn_definition() {
+        let x: Vec<Complex32> = (0..3000)
+            .map(|i| Complex32::new((i as f32 * 0.013).sin(), (i as f32 * 0.031).cos()))
+            .collect();
+        for (up, down) in [(1usize, 5usize), (3, 2), (2, 7), (5, 1)] {
+            let h = RationalResampler::design(up, down).unwrap();
+            // y[m] = P·Σ_i h[i]·xu[mQ − i], xu = x zero-stuffed by P.
+            let want: Vec<Complex32> = (0..)
+                .map(|m| m * down)
+                .take_while(|&u| u / up < x.len())
+                .map(|u| {
+                    let mut acc = Complex32::default();
+                    for (i, &t) in h.iter().enumerate() {
+                        if u >= i && (u - i) % up == 0 {
+                            acc += x[(u - i) / up] * t * up as f32;
+                        }
+                    }
+                    acc
+                })
+                .collect();
+            for chunk in [1usize, 97, 3000] {
+                let mut r = RationalResampler::new(up, down, &h).unwrap();
+                let mut got = Vec::new();
+                let mut out = vec![Complex32::default(); r.max_output_len(chunk)];
+                for c in x.chunks(chunk) {
+                    let n = r.process(c, &mut out);
+                    got.extend_from_slice(&out[..n]);
+                }
+                assert_eq!(got.len(), want.len(), "{up}/{down} chunk {chunk}");
+                for (a, b) in got.iter().zip(&want) {
+                    assert!((a - b).norm() < 1e-4, "{up}/{down} chunk {chunk}: {a} {b}");
+                }
+            }
+        }
+        assert!(RationalResampler::new(0, 2, &[1.0]).is_err());
+        assert!(RationalResampler::new(2, 1, &[]).is_err());
     }
 }

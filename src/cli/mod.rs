@@ -1,5 +1,6 @@
 //! Subcommands, one file each.
 
+mod bench;
 mod cofdm;
 mod common;
 mod devices;
@@ -42,6 +43,8 @@ enum Cmd {
     Devices(devices::DevicesArgs),
     /// Coverage survey along a route: capture/device + GPS → local means, tiles, reliability, maps.
     Survey(Box<survey::SurveyArgs>),
+    /// Throughput of the DSP kernels and whole receivers, × real time (`--json`: anchor harness format).
+    Bench(Box<bench::BenchArgs>),
     /// Generate test signals with known truth as SigMF recordings.
     #[command(subcommand)]
     Gen(gen::GenCmd),
@@ -59,6 +62,7 @@ pub fn run() -> anyhow::Result<()> {
         Cmd::Record(a) => record::run(*a),
         Cmd::Devices(a) => devices::run(a),
         Cmd::Survey(a) => survey::run(*a),
+        Cmd::Bench(a) => bench::run(*a),
         Cmd::Gen(g) => gen::run(g),
     }
 }

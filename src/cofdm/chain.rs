@@ -9,8 +9,8 @@ use super::outer::{
     dispersal_sequence, disperse, ConvInterleaver, RS_LEN, SYNC, SYNC_INVERTED, TS_LEN,
 };
 use super::params::{CodeRate, Constellation, TxParams};
-use super::viterbi_standin::ViterbiStream;
 use crate::fec::rs;
+use linkscope_dsp::viterbi::{ConvEncoderK7, ViterbiStream};
 use num_complex::Complex32;
 use serde::Serialize;
 
@@ -101,7 +101,7 @@ pub struct Chain {
     /// Hard decisions of the depunctured pairs not yet matched with decoded bits (2 bits + 2
     /// erasure flags per pair), for the pre-Viterbi BER.
     hard: std::collections::VecDeque<u8>,
-    reenc_state: u8,
+    reenc: ConvEncoderK7,
     decoded_total: u64,
     fed_bits: u64,
     marks: std::collections::VecDeque<SymMark>,
@@ -152,10 +152,10 @@ impl Chain {
             q: Vec::with_capacity(params.coded_bits_per_symbol()),
             pairs: Vec::with_capacity(4 * params.coded_bits_per_symbol()),
             dep: Depuncturer::new(params.code_rate),
-            vit: ViterbiStream::new(G1, G2, TRACEBACK),
+            vit: ViterbiStream::new(G1, G2, TRACEBACK).expect("valid DVB-T code"),
+            reenc: ConvEncoderK7::new(G1, G2).expect("valid DVB-T code"),
             bits: Vec::with_capacity(2 * params.coded_bits_per_symbol()),
             hard: Default::default(),
-            reenc_state: 0,
             decoded_total: 0,
             fed_bits: 0,
             marks: Default::default(),
@@ -260,12 +260,11 @@ impl Chain {
     fn after_viterbi(&mut self, bits: &[u8], out: &mut Vec<TsPacket>) {
         for &b in bits {
             // Pre-Viterbi BER: re-encode the decision and compare with the hard channel bits.
-            let r = (b << 6) | self.reenc_state;
-            self.reenc_state = r >> 1;
+            let mut xy = [0u8; 2];
+            self.reenc.encode(&[b], &mut xy);
             let hp = self.hard.pop_front().unwrap_or(0xF);
             if self.decoded_total >= 7 {
-                let x = ((r & G1).count_ones() & 1) as u8;
-                let y = ((r & G2).count_ones() & 1) as u8;
+                let [x, y] = xy;
                 for (got, want) in [(hp & 3, x), (hp >> 2 & 3, y)] {
                     if got != 2 {
                         self.stats.pre_bits += 1;

@@ -2,6 +2,7 @@
 //! → Y), puncturing on the transmit side and depuncturing (erasures) on the receive side.
 
 use super::params::CodeRate;
+use linkscope_dsp::viterbi::ConvEncoderK7;
 
 /// Generator polynomials, octal, MSB = current input bit.
 pub const G1: u8 = 0o171;
@@ -18,37 +19,40 @@ pub fn pattern(r: CodeRate) -> (&'static [u8], &'static [u8]) {
     }
 }
 
-/// Convolutional encoder with puncturing, starting from the zero state.
+/// Convolutional encoder (the mother code of `linkscope_dsp::viterbi`) with puncturing,
+/// starting from the zero state.
 #[derive(Debug, Clone)]
 pub struct Encoder {
-    state: u8,
+    mother: ConvEncoderK7,
     phase: usize,
     x: &'static [u8],
     y: &'static [u8],
+    pairs: Vec<u8>,
 }
 
 impl Encoder {
     pub fn new(r: CodeRate) -> Encoder {
         let (x, y) = pattern(r);
         Encoder {
-            state: 0,
+            mother: ConvEncoderK7::new(G1, G2).expect("valid DVB-T code"),
             phase: 0,
             x,
             y,
+            pairs: Vec::new(),
         }
     }
 
     /// Encode `bits` (0/1), appending the transmitted coded bits to `out`.
     pub fn push(&mut self, bits: &[u8], out: &mut Vec<u8>) {
-        for &b in bits {
-            let r = ((b & 1) << 6) | self.state;
+        self.pairs.resize(2 * bits.len(), 0);
+        self.mother.encode(bits, &mut self.pairs);
+        for xy in self.pairs.chunks_exact(2) {
             if self.x[self.phase] == 1 {
-                out.push(((r & G1).count_ones() & 1) as u8);
+                out.push(xy[0]);
             }
             if self.y[self.phase] == 1 {
-                out.push(((r & G2).count_ones() & 1) as u8);
+                out.push(xy[1]);
             }
-            self.state = r >> 1;
             self.phase = (self.phase + 1) % self.x.len();
         }
     }

@@ -18,7 +18,6 @@ pub mod rx;
 pub mod sync;
 pub mod tps;
 pub mod tx;
-mod viterbi_standin;
 
 pub use params::{CodeRate, Constellation, Guard, Mode, TxParams};
 pub use rx::{CofdmReceiver, RxConfig};

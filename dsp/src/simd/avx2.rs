@@ -213,54 +213,52 @@ unsafe fn mul_inplace_impl(x: &mut [Complex32], y: &[Complex32]) {
     }
 }
 
-/// Four dot products sharing each load of the taps (decimating FIRs): output q uses
-/// x[q·stride ..][..h.len()].
-pub fn dot4_cf32_f32(x: &[Complex32], stride: usize, h: &[f32]) -> [Complex32; 4] {
-    assert!(x.len() >= 3 * stride + h.len(), "dot4: input too short");
+/// Eight dot products sharing each load of the (pre-duplicated) taps: 4 taps per step, one
+/// tap load per eight sample loads and FMAs, no shuffles in the loop.
+pub fn dot8_cf32_f32d(x: &[Complex32], stride: usize, hd: &[f32]) -> [Complex32; 8] {
+    let taps = hd.len() / 2;
+    assert!(x.len() >= 7 * stride + taps, "dot8: input too short");
     // SAFETY: AVX2/FMA detected before this is handed out; bounds checked above.
-    unsafe { dot4_impl(x, stride, h) }
+    unsafe { dot8_impl(x, stride, hd) }
 }
 
 #[target_feature(enable = "avx2,fma")]
-unsafe fn dot4_impl(x: &[Complex32], stride: usize, h: &[f32]) -> [Complex32; 4] {
-    let n = h.len();
+unsafe fn dot8_impl(x: &[Complex32], stride: usize, hd: &[f32]) -> [Complex32; 8] {
+    let taps = hd.len() / 2;
     let base = x.as_ptr() as *const f32;
-    let hp = h.as_ptr();
-    let p = [
-        base,
-        base.add(2 * stride),
-        base.add(4 * stride),
-        base.add(6 * stride),
-    ];
+    let hp = hd.as_ptr();
     let mut acc = [_mm256_setzero_ps(); 8];
-    let lo_idx = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3);
-    let hi_idx = _mm256_setr_epi32(4, 4, 5, 5, 6, 6, 7, 7);
-    let mut i = 0;
-    while i + 8 <= n {
-        let t = _mm256_loadu_ps(hp.add(i));
-        let lo = _mm256_permutevar8x32_ps(t, lo_idx);
-        let hi = _mm256_permutevar8x32_ps(t, hi_idx);
-        for q in 0..4 {
-            acc[2 * q] = _mm256_fmadd_ps(_mm256_loadu_ps(p[q].add(2 * i)), lo, acc[2 * q]);
-            acc[2 * q + 1] =
-                _mm256_fmadd_ps(_mm256_loadu_ps(p[q].add(2 * i + 8)), hi, acc[2 * q + 1]);
+    let mut k = 0;
+    while k + 4 <= taps {
+        let t = _mm256_loadu_ps(hp.add(2 * k));
+        for (q, a) in acc.iter_mut().enumerate() {
+            *a = _mm256_fmadd_ps(_mm256_loadu_ps(base.add(2 * (q * stride + k))), t, *a);
         }
-        i += 8;
+        k += 4;
     }
-    let mut out = [Complex32::default(); 4];
-    for q in 0..4 {
-        let a = _mm256_add_ps(acc[2 * q], acc[2 * q + 1]);
-        let s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-        let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-        let mut v = [0.0f32; 4];
-        _mm_storeu_ps(v.as_mut_ptr(), s);
-        let (mut re, mut im) = (v[0], v[1]);
-        for k in i..n {
-            let xs = x[q * stride + k];
-            re += xs.re * h[k];
-            im += xs.im * h[k];
+    // Reduce: lanes (re, im) × 4 → one complex per accumulator, two at a time.
+    let mut out = [Complex32::default(); 8];
+    for q in (0..8).step_by(2) {
+        // a = [A0 A1 | A2 A3], b = [B0 B1 | B2 B3] (complex pairs) → [A0+A2 A1+A3 | B0+B2 B1+B3]
+        let a = acc[q];
+        let b = acc[q + 1];
+        let lo = _mm256_permute2f128_ps(a, b, 0x20);
+        let hi = _mm256_permute2f128_ps(a, b, 0x31);
+        let s = _mm256_add_ps(lo, hi);
+        // [A, A', B, B'] complex → A + A', B + B'
+        let s = _mm256_add_ps(s, _mm256_permute_ps(s, 0b01_00_11_10));
+        let mut v = [0.0f32; 8];
+        _mm256_storeu_ps(v.as_mut_ptr(), s);
+        out[q] = Complex32::new(v[0], v[1]);
+        out[q + 1] = Complex32::new(v[4], v[5]);
+    }
+    while k < taps {
+        for (q, o) in out.iter_mut().enumerate() {
+            let s = x[q * stride + k];
+            o.re += s.re * hd[2 * k];
+            o.im += s.im * hd[2 * k + 1];
         }
-        out[q] = Complex32::new(re, im);
+        k += 1;
     }
     out
 }
@@ -512,4 +510,214 @@ unsafe fn dot_f32_impl(a: &[f32], b: &[f32]) -> f32 {
         i += 1;
     }
     s
+}
+
+/// K = 7 add-compare-select, 16 butterflies per register (see [`super::scalar::acs_k7`]).
+pub fn acs_k7(
+    metrics: &mut [i16; 64],
+    soft: &[i8],
+    code: &super::scalar::K7Code,
+    decisions: &mut [u64],
+) {
+    assert!(
+        decisions.len() >= soft.len() / 2,
+        "acs_k7: decisions too short"
+    );
+    // SAFETY: only reachable when AVX2 was detected; lengths checked above.
+    unsafe { acs_k7_impl(metrics, soft, code, decisions) }
+}
+
+#[target_feature(enable = "avx2,fma")]
+unsafe fn acs_k7_impl(
+    metrics: &mut [i16; 64],
+    soft: &[i8],
+    code: &super::scalar::K7Code,
+    decisions: &mut [u64],
+) {
+    use super::scalar::K7_RENORM_STEPS;
+    let steps = soft.len() / 2;
+    let mp = metrics.as_ptr() as *const __m256i;
+    let mut m = [
+        _mm256_loadu_si256(mp),
+        _mm256_loadu_si256(mp.add(1)),
+        _mm256_loadu_si256(mp.add(2)),
+        _mm256_loadu_si256(mp.add(3)),
+    ];
+    let sa = [
+        _mm256_loadu_si256(code.sign_a.as_ptr() as *const __m256i),
+        _mm256_loadu_si256(code.sign_a.as_ptr().add(16) as *const __m256i),
+    ];
+    let sb = [
+        _mm256_loadu_si256(code.sign_b.as_ptr() as *const __m256i),
+        _mm256_loadu_si256(code.sign_b.as_ptr().add(16) as *const __m256i),
+    ];
+    let sp = soft.as_ptr();
+    let dp = decisions.as_mut_ptr();
+    for t in 0..steps {
+        let s0 = _mm256_set1_epi16(*sp.add(2 * t) as i16);
+        let s1 = _mm256_set1_epi16(*sp.add(2 * t + 1) as i16);
+        let mut out = [_mm256_setzero_si256(); 4];
+        let mut word = 0u64;
+        for g in 0..2 {
+            let bm = _mm256_add_epi16(_mm256_sign_epi16(s0, sa[g]), _mm256_sign_epi16(s1, sb[g]));
+            let (a, b) = (m[g], m[g + 2]);
+            let e0 = _mm256_add_epi16(a, bm);
+            let e1 = _mm256_sub_epi16(b, bm);
+            let o0 = _mm256_sub_epi16(a, bm);
+            let o1 = _mm256_add_epi16(b, bm);
+            let e = _mm256_max_epi16(e0, e1);
+            let o = _mm256_max_epi16(o0, o1);
+            let de = _mm256_cmpgt_epi16(e1, e0);
+            let d_o = _mm256_cmpgt_epi16(o1, o0);
+            // Interleaved like the metrics, then packed: bytes in new-state order.
+            let dlo = _mm256_unpacklo_epi16(de, d_o);
+            let dhi = _mm256_unpackhi_epi16(de, d_o);
+            let mask = _mm256_movemask_epi8(_mm256_packs_epi16(dlo, dhi)) as u32;
+            word |= (mask as u64) << (32 * g);
+            let lo = _mm256_unpacklo_epi16(e, o);
+            let hi = _mm256_unpackhi_epi16(e, o);
+            out[2 * g] = _mm256_permute2x128_si256(lo, hi, 0x20);
+            out[2 * g + 1] = _mm256_permute2x128_si256(lo, hi, 0x31);
+        }
+        *dp.add(t) = word;
+        m = out;
+        if (t + 1) % K7_RENORM_STEPS == 0 || t + 1 == steps {
+            let m0 = _mm256_set1_epi16(_mm256_extract_epi16::<0>(m[0]) as i16);
+            for v in m.iter_mut() {
+                *v = _mm256_sub_epi16(*v, m0);
+            }
+        }
+    }
+    let op = metrics.as_mut_ptr() as *mut __m256i;
+    for (q, v) in m.iter().enumerate() {
+        _mm256_storeu_si256(op.add(q), *v);
+    }
+}
+
+/// FIR over contiguous outputs (see [`super::scalar::fir_cf32_f32`]).
+///
+/// Register blocking: a pass computes `4·FIR_ACC` outputs. Taps are taken by residue r mod 4;
+/// for tap r + 4t, accumulator q needs x[i + 4q + r + 4t ..][..4], which is what accumulator
+/// q + 1 needed for tap r + 4(t − 1). So a window of `FIR_ACC` input registers slides by one
+/// register per tap: one load and one broadcast per `FIR_ACC` FMAs (instead of a misaligned
+/// load per FMA, which made the loop load-bound).
+pub fn fir_cf32_f32(x: &[Complex32], h: &[f32], out: &mut [Complex32]) {
+    assert!(
+        h.is_empty() || x.len() + 1 >= out.len() + h.len(),
+        "fir: input too short"
+    );
+    // SAFETY: only reachable when AVX2 and FMA were detected; bounds checked above.
+    unsafe { fir_impl(x, h, out) }
+}
+
+const FIR_ACC: usize = 6;
+
+#[target_feature(enable = "avx2,fma")]
+unsafe fn fir_impl(x: &[Complex32], h: &[f32], out: &mut [Complex32]) {
+    let n = out.len();
+    let nt = h.len();
+    if nt == 0 {
+        out.iter_mut().for_each(|o| *o = Complex32::default());
+        return;
+    }
+    let xp = x.as_ptr() as *const f32;
+    let op = out.as_mut_ptr() as *mut f32;
+    let hp = h.as_ptr();
+    let mut i = 0;
+    while i + 4 * FIR_ACC <= n {
+        let mut acc = [_mm256_setzero_ps(); FIR_ACC];
+        for r in 0..4.min(nt) {
+            let taps = (nt - r).div_ceil(4);
+            let base = xp.add(2 * (i + r));
+            let mut win = [_mm256_setzero_ps(); FIR_ACC];
+            for (q, w) in win.iter_mut().enumerate() {
+                *w = _mm256_loadu_ps(base.add(8 * q));
+            }
+            // win[j mod FIR_ACC] holds register j of the window; unrolled by FIR_ACC so that
+            // every index is a constant (the window stays in registers, nothing is moved).
+            let mut t0 = 0;
+            while t0 < taps {
+                for u in 0..FIR_ACC {
+                    let t = t0 + u;
+                    if t >= taps {
+                        break;
+                    }
+                    let tap = _mm256_broadcast_ss(&*hp.add(r + 4 * t));
+                    for q in 0..FIR_ACC {
+                        acc[q] = _mm256_fmadd_ps(win[(u + q) % FIR_ACC], tap, acc[q]);
+                    }
+                    if t + 1 < taps {
+                        win[u] = _mm256_loadu_ps(base.add(8 * (t + FIR_ACC)));
+                    }
+                }
+                t0 += FIR_ACC;
+            }
+        }
+        for (q, a) in acc.iter().enumerate() {
+            _mm256_storeu_ps(op.add(2 * i + 8 * q), *a);
+        }
+        i += 4 * FIR_ACC;
+    }
+    while i + 4 <= n {
+        let mut acc = _mm256_setzero_ps();
+        let base = xp.add(2 * i);
+        for k in 0..nt {
+            let t = _mm256_broadcast_ss(&*hp.add(k));
+            acc = _mm256_fmadd_ps(_mm256_loadu_ps(base.add(2 * k)), t, acc);
+        }
+        _mm256_storeu_ps(op.add(2 * i), acc);
+        i += 4;
+    }
+    while i < n {
+        out[i] = super::scalar::dot_cf32_f32(&x[i..i + nt], h);
+        i += 1;
+    }
+}
+
+/// Column sums for polyphase filter banks (see [`super::scalar::colsum_cf32_f32`]), 8 columns
+/// per pass.
+pub fn colsum_cf32_f32(x: &[Complex32], hd: &[f32], out: &mut [Complex32]) {
+    let m = out.len();
+    assert!(
+        m > 0 && hd.len() == 2 * x.len() && x.len() % m == 0,
+        "colsum: shapes"
+    );
+    // SAFETY: only reachable when AVX2 and FMA were detected; shapes checked above.
+    unsafe { colsum_impl(x, hd, out) }
+}
+
+#[target_feature(enable = "avx2,fma")]
+unsafe fn colsum_impl(x: &[Complex32], hd: &[f32], out: &mut [Complex32]) {
+    let m = out.len();
+    let rows = x.len() / m;
+    let xp = x.as_ptr() as *const f32;
+    let hp = hd.as_ptr();
+    let op = out.as_mut_ptr() as *mut f32;
+    let mut p = 0;
+    while p + 8 <= m {
+        let mut a0 = _mm256_setzero_ps();
+        let mut a1 = _mm256_setzero_ps();
+        for r in 0..rows {
+            let o = 2 * (r * m + p);
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(xp.add(o)), _mm256_loadu_ps(hp.add(o)), a0);
+            a1 = _mm256_fmadd_ps(
+                _mm256_loadu_ps(xp.add(o + 8)),
+                _mm256_loadu_ps(hp.add(o + 8)),
+                a1,
+            );
+        }
+        _mm256_storeu_ps(op.add(2 * p), a0);
+        _mm256_storeu_ps(op.add(2 * p + 8), a1);
+        p += 8;
+    }
+    while p < m {
+        let mut acc = Complex32::default();
+        for r in 0..rows {
+            let o = r * m + p;
+            acc.re += x[o].re * hd[2 * o];
+            acc.im += x[o].im * hd[2 * o + 1];
+        }
+        out[p] = acc;
+        p += 1;
+    }
 }

@@ -111,8 +111,9 @@ pub struct Kernels {
     pub mul_cf32: fn(&[Complex32], &[Complex32], &mut [Complex32]),
     /// x[i] *= y[i], complex (equal lengths).
     pub mul_inplace_cf32: fn(&mut [Complex32], &[Complex32]),
-    /// Four dot products with shared real taps; output q uses x[q·stride..][..taps].
-    pub dot4_cf32_f32: fn(&[Complex32], usize, &[f32]) -> [Complex32; 4],
+    /// Eight dot products with shared real taps given duplicated (t0, t0, t1, t1, …); output q
+    /// uses x[q·stride..][..taps].
+    pub dot8_cf32_f32d: fn(&[Complex32], usize, &[f32]) -> [Complex32; 8],
     /// cu8 pairs → complex, (v − 127.5)/127.5; `out.len() * 2 == input.len()`.
     pub conv_cu8_cf32: fn(&[u8], &mut [Complex32]) -> u64,
     /// ci16 little-endian pairs → complex, v/32768; `out.len() * 4 == input.len()`.
@@ -126,6 +127,13 @@ pub struct Kernels {
     pub level_cf32: fn(&[Complex32], f32) -> (f64, f32, u64),
     /// Σ a[i]·b[i], real (equal lengths; audio FIRs and resamplers).
     pub dot_f32: fn(&[f32], &[f32]) -> f32,
+    /// K = 7 rate-1/2 Viterbi add-compare-select over `soft.len() / 2` steps
+    /// (see [`scalar::acs_k7`]); integer kernel, every path bit-identical.
+    pub acs_k7: fn(&mut [i16; 64], &[i8], &scalar::K7Code, &mut [u64]),
+    /// Contiguous FIR outputs: out[i] = Σ_k h[k]·x[i + k] (see [`scalar::fir_cf32_f32`]).
+    pub fir_cf32_f32: fn(&[Complex32], &[f32], &mut [Complex32]),
+    /// Polyphase branch sums (see [`scalar::colsum_cf32_f32`]).
+    pub colsum_cf32_f32: fn(&[Complex32], &[f32], &mut [Complex32]),
 }
 
 impl std::fmt::Debug for Kernels {
@@ -149,13 +157,16 @@ impl Kernels {
             acc_mag2_cf32: scalar::acc_mag2_cf32,
             mul_cf32: scalar::mul_cf32,
             mul_inplace_cf32: scalar::mul_inplace_cf32,
-            dot4_cf32_f32: scalar::dot4_cf32_f32,
+            dot8_cf32_f32d: scalar::dot8_cf32_f32d,
             conv_cu8_cf32: scalar::conv_cu8_cf32,
             conv_ci16_cf32: scalar::conv_ci16_cf32,
             fm_disc_cf32: scalar::fm_disc_cf32,
             mix_cf32: scalar::mix_cf32,
             level_cf32: scalar::level_cf32,
             dot_f32: scalar::dot_f32,
+            acs_k7: scalar::acs_k7,
+            fir_cf32_f32: scalar::fir_cf32_f32,
+            colsum_cf32_f32: scalar::colsum_cf32_f32,
         };
         if !path.supported() {
             return scalar;
@@ -169,13 +180,16 @@ impl Kernels {
                 acc_mag2_cf32: avx2::acc_mag2_cf32,
                 mul_cf32: avx2::mul_cf32,
                 mul_inplace_cf32: avx2::mul_inplace_cf32,
-                dot4_cf32_f32: avx2::dot4_cf32_f32,
+                dot8_cf32_f32d: avx2::dot8_cf32_f32d,
                 conv_cu8_cf32: avx2::conv_cu8_cf32,
                 conv_ci16_cf32: avx2::conv_ci16_cf32,
                 fm_disc_cf32: avx2::fm_disc_cf32,
                 mix_cf32: avx2::mix_cf32,
                 level_cf32: avx2::level_cf32,
                 dot_f32: avx2::dot_f32,
+                acs_k7: avx2::acs_k7,
+                fir_cf32_f32: avx2::fir_cf32_f32,
+                colsum_cf32_f32: avx2::colsum_cf32_f32,
             },
             _ => scalar,
         }
@@ -276,15 +290,21 @@ mod tests {
                         o1.iter().zip(&o2).all(|(a, b)| (a - b).norm() <= 1e-5),
                         "{path:?} mul_cf32 n={n}"
                     );
-                    if n >= 4 {
+                    if n >= 8 {
                         let taps = (n / 2).max(1);
-                        let stride = (n - taps) / 3;
-                        let d1 = (reference.dot4_cf32_f32)(x, stride, &h[..taps]);
-                        let d2 = (k.dot4_cf32_f32)(x, stride, &h[..taps]);
-                        for q in 0..4 {
+                        let stride = (n - taps) / 7;
+                        let hd: Vec<f32> = h[..taps].iter().flat_map(|&t| [t, t]).collect();
+                        let d1 = (reference.dot8_cf32_f32d)(x, stride, &hd);
+                        let d2 = (k.dot8_cf32_f32d)(x, stride, &hd);
+                        for q in 0..8 {
+                            let single = (reference.dot_cf32_f32)(
+                                &x[q * stride..q * stride + taps],
+                                &h[..taps],
+                            );
                             assert!(
-                                (d1[q] - d2[q]).norm() <= 1e-5 * taps as f32,
-                                "{path:?} dot4 n={n}"
+                                (d1[q] - d2[q]).norm() <= 1e-5 * taps as f32
+                                    && (d1[q] - single).norm() <= 1e-5 * taps as f32,
+                                "{path:?} dot8 n={n}"
                             );
                         }
                     }
@@ -353,6 +373,40 @@ mod tests {
                         "{path:?} level n={n}"
                     );
                     assert_eq!((p1, c1n), (p2, c2n), "{path:?} level n={n}");
+                    // Contiguous FIR: out.len() = n + 1 − taps outputs of a taps-long filter.
+                    let taps = n / 3 + 1;
+                    if n >= taps {
+                        let m = n + 1 - taps;
+                        let mut r1 = vec![Complex32::default(); m];
+                        let mut r2 = r1.clone();
+                        (reference.fir_cf32_f32)(x, &h[..taps], &mut r1);
+                        (k.fir_cf32_f32)(x, &h[..taps], &mut r2);
+                        assert!(
+                            r1.iter()
+                                .zip(&r2)
+                                .all(|(a, b)| (a - b).norm() <= 1e-5 * taps as f32),
+                            "{path:?} fir n={n}"
+                        );
+                    }
+                    // Polyphase column sums: every divisor-shaped matrix up to n elements.
+                    for cols in [1usize, 3, 8, 13, 16] {
+                        let rows = n / cols;
+                        if rows == 0 {
+                            continue;
+                        }
+                        let xm = &x[..rows * cols];
+                        let hd: Vec<f32> = (0..2 * rows * cols).map(|i| h[i % n]).collect();
+                        let mut c1 = vec![Complex32::default(); cols];
+                        let mut c2 = vec![Complex32::new(9.0, 9.0); cols];
+                        (reference.colsum_cf32_f32)(xm, &hd, &mut c1);
+                        (k.colsum_cf32_f32)(xm, &hd, &mut c2);
+                        assert!(
+                            c1.iter()
+                                .zip(&c2)
+                                .all(|(a, b)| (a - b).norm() <= 1e-5 * rows as f32),
+                            "{path:?} colsum n={n} cols={cols}"
+                        );
+                    }
                     // Discriminator: same polynomial, FMA rounding only.
                     let prev = rng.c();
                     let mut f1 = vec![0.0f32; n];

@@ -62,11 +62,21 @@ pub fn mul_inplace_cf32(x: &mut [Complex32], y: &[Complex32]) {
     }
 }
 
-/// Four dot products with the same real taps: output q uses x[q·stride ..][..h.len()].
-pub fn dot4_cf32_f32(x: &[Complex32], stride: usize, h: &[f32]) -> [Complex32; 4] {
-    let mut out = [Complex32::default(); 4];
+/// Eight dot products sharing each load of the taps (decimating FIRs): output q uses
+/// x[q·stride ..][..taps] with the real taps given duplicated per component in `hd`
+/// (t0, t0, t1, t1, …; `taps = hd.len() / 2`).
+pub fn dot8_cf32_f32d(x: &[Complex32], stride: usize, hd: &[f32]) -> [Complex32; 8] {
+    let taps = hd.len() / 2;
+    assert!(x.len() >= 7 * stride + taps, "dot8: input too short");
+    let mut out = [Complex32::default(); 8];
     for (q, o) in out.iter_mut().enumerate() {
-        *o = dot_cf32_f32(&x[q * stride..q * stride + h.len()], h);
+        for (s, t) in x[q * stride..q * stride + taps]
+            .iter()
+            .zip(hd.chunks_exact(2))
+        {
+            o.re += s.re * t[0];
+            o.im += s.im * t[1];
+        }
     }
     out
 }
@@ -162,4 +172,82 @@ pub fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
         s += x * y;
     }
     s
+}
+
+/// Branch-metric sign tables of a K = 7, rate-1/2 convolutional code for [`acs_k7`]: for the
+/// butterfly of old states j and j + 32, `sign_a[j]` is +1 when the first coded bit of the
+/// transition j → 2j is 1 (else −1), `sign_b[j]` likewise for the second coded bit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct K7Code {
+    /// ±1 per butterfly for the first coded bit.
+    pub sign_a: [i16; 32],
+    /// ±1 per butterfly for the second coded bit.
+    pub sign_b: [i16; 32],
+}
+
+/// Trellis steps between metric renormalisations (keeps the i16 metrics far from overflow:
+/// 32 steps × 254 growth + the bounded spread < 2^15).
+pub const K7_RENORM_STEPS: usize = 32;
+
+/// Add-compare-select over `soft.len() / 2` trellis steps of a K = 7 rate-1/2 code.
+/// `metrics[s]` is the path metric of state s (s = the last six input bits, newest in bit 0;
+/// larger is better). Soft symbols: i8, positive = coded bit 1, 0 = erasure. For each step the
+/// 64 survivor decisions go to `decisions[step]`, bit s for new state s (1 = its predecessor
+/// was s/2 + 32, so trace-back is `s ← s/2 + 32·bit`). Every [`K7_RENORM_STEPS`] steps of the call, and at its
+/// end, the metrics are shifted so that state 0's is 0 (decisions are shift-invariant).
+pub fn acs_k7(metrics: &mut [i16; 64], soft: &[i8], code: &K7Code, decisions: &mut [u64]) {
+    let steps = soft.len() / 2;
+    let mut new = [0i16; 64];
+    for (t, pair) in soft.chunks_exact(2).enumerate().take(steps) {
+        let (s0, s1) = (pair[0] as i16, pair[1] as i16);
+        let mut word = 0u64;
+        for j in 0..32 {
+            let bm = code.sign_a[j] * s0 + code.sign_b[j] * s1;
+            let (a, b) = (metrics[j], metrics[j + 32]);
+            let (e0, e1) = (a.wrapping_add(bm), b.wrapping_sub(bm));
+            let (o0, o1) = (a.wrapping_sub(bm), b.wrapping_add(bm));
+            new[2 * j] = e0.max(e1);
+            new[2 * j + 1] = o0.max(o1);
+            word |= ((e1 > e0) as u64) << (2 * j);
+            word |= ((o1 > o0) as u64) << (2 * j + 1);
+        }
+        decisions[t] = word;
+        *metrics = new;
+        if (t + 1) % K7_RENORM_STEPS == 0 || t + 1 == steps {
+            let m0 = metrics[0];
+            for m in metrics.iter_mut() {
+                *m = m.wrapping_sub(m0);
+            }
+        }
+    }
+}
+
+/// out[i] = Σ_k h[k]·x[i + k] (correlation form: pass reversed taps for a convolution).
+/// `x.len() ≥ out.len() + h.len() − 1`.
+pub fn fir_cf32_f32(x: &[Complex32], h: &[f32], out: &mut [Complex32]) {
+    assert!(
+        h.is_empty() || x.len() + 1 >= out.len() + h.len(),
+        "fir: input too short"
+    );
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = dot_cf32_f32(&x[i..i + h.len()], h);
+    }
+}
+
+/// Column sums of a row-major matrix: out[p] = Σ_r x[r·m + p]·(hd[2(r·m + p)], hd[2(r·m + p) + 1])
+/// with `m = out.len()` and the real taps duplicated per component in `hd` (a polyphase
+/// filter bank's branch filters, one row per tap index).
+pub fn colsum_cf32_f32(x: &[Complex32], hd: &[f32], out: &mut [Complex32]) {
+    let m = out.len();
+    assert!(
+        m > 0 && hd.len() == 2 * x.len() && x.len() % m == 0,
+        "colsum: shapes"
+    );
+    out.iter_mut().for_each(|o| *o = Complex32::default());
+    for (row, taps) in x.chunks_exact(m).zip(hd.chunks_exact(2 * m)) {
+        for ((o, s), t) in out.iter_mut().zip(row).zip(taps.chunks_exact(2)) {
+            o.re += s.re * t[0];
+            o.im += s.im * t[1];
+        }
+    }
 }
