@@ -17,6 +17,7 @@ pub mod pilots;
 pub mod rx;
 pub mod sync;
 pub mod tps;
+pub mod trial;
 pub mod tx;
 
 pub use params::{CodeRate, Constellation, Guard, Mode, TxParams};
