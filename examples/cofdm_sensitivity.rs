@@ -61,7 +61,7 @@ fn main() -> std::io::Result<()> {
             let ber = t.ber_post_viterbi();
             writeln!(
                 sweeps,
-                "| {cn:.1} | {ber:.2e} | {} | {} |",
+                "| {cn:.2} | {ber:.2e} | {} | {} |",
                 t.summary
                     .mer_db
                     .map(|m| format!("{m:.1}"))
