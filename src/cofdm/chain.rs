@@ -102,6 +102,7 @@ pub struct Chain {
     /// erasure flags per pair), for the pre-Viterbi BER.
     hard: std::collections::VecDeque<u8>,
     reenc: ConvEncoderK7,
+    reenc_buf: Vec<u8>,
     decoded_total: u64,
     fed_bits: u64,
     marks: std::collections::VecDeque<SymMark>,
@@ -154,6 +155,7 @@ impl Chain {
             dep: Depuncturer::new(params.code_rate),
             vit: ViterbiStream::new(G1, G2, TRACEBACK).expect("valid DVB-T code"),
             reenc: ConvEncoderK7::new(G1, G2).expect("valid DVB-T code"),
+            reenc_buf: Vec::new(),
             bits: Vec::with_capacity(2 * params.coded_bits_per_symbol()),
             hard: Default::default(),
             decoded_total: 0,
@@ -258,13 +260,13 @@ impl Chain {
     }
 
     fn after_viterbi(&mut self, bits: &[u8], out: &mut Vec<TsPacket>) {
-        for &b in bits {
-            // Pre-Viterbi BER: re-encode the decision and compare with the hard channel bits.
-            let mut xy = [0u8; 2];
-            self.reenc.encode(&[b], &mut xy);
+        // Pre-Viterbi BER: re-encode the decisions and compare with the hard channel bits.
+        self.reenc_buf.resize(2 * bits.len(), 0);
+        self.reenc.encode(bits, &mut self.reenc_buf);
+        for (&b, xy) in bits.iter().zip(self.reenc_buf.chunks_exact(2)) {
             let hp = self.hard.pop_front().unwrap_or(0xF);
             if self.decoded_total >= 7 {
-                let [x, y] = xy;
+                let (x, y) = (xy[0], xy[1]);
                 for (got, want) in [(hp & 3, x), (hp >> 2 & 3, y)] {
                     if got != 2 {
                         self.stats.pre_bits += 1;

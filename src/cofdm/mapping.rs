@@ -62,13 +62,14 @@ pub fn demap(c: Constellation, z: Complex32, weight: f32, out: &mut [f32]) {
 pub fn slice(c: Constellation, z: Complex32) -> Complex32 {
     let s = 1.0 / c.norm();
     let m = match c {
-        Constellation::Qpsk => 1.0,
-        Constellation::Qam16 => 3.0,
-        Constellation::Qam64 => 7.0,
+        Constellation::Qpsk => 1,
+        Constellation::Qam16 => 3,
+        Constellation::Qam64 => 7,
     };
+    // Level index i = ⌊(x + m + 1)/2⌋ in 0…m, level 2i − m.
     let q = |x: f32| {
-        let v = (x * s / 2.0).floor() * 2.0 + 1.0;
-        v.clamp(-m, m)
+        let i = ((x * s + (m + 1) as f32) * 0.5).max(0.0) as i32;
+        (2 * i.min(m) - m) as f32
     };
     Complex32::new(q(z.re), q(z.im)) * c.norm()
 }

@@ -143,6 +143,21 @@ impl Interpolator {
     }
 }
 
+/// f(k, e^{j(ph0 + k·step)}) for k = 0…n−1, the phasor advanced by multiplication
+/// (re-anchored every 64 carriers so rounding cannot accumulate).
+fn ramp(n: usize, ph0: f64, step: f64, mut f: impl FnMut(usize, Complex32)) {
+    let st = Complex32::new(step.cos() as f32, step.sin() as f32);
+    let mut r = Complex32::default();
+    for k in 0..n {
+        if k % 64 == 0 {
+            let ph = ph0 + step * k as f64;
+            r = Complex32::new(ph.cos() as f32, ph.sin() as f32);
+        }
+        f(k, r);
+        r *= st;
+    }
+}
+
 /// State once the mode and timing are known.
 struct Track {
     mode: Mode,
@@ -527,14 +542,13 @@ impl CofdmReceiver {
         t.fft.process_with_scratch(&mut t.fftbuf, &mut t.scratch);
         // Fractional timing compensation (window early by frac): multiply by e^{+j2π kk frac/N}.
         let scale = 1.0 / (n as f32).sqrt();
-        for k in 0..t.mode.carriers() {
-            let kk = k as f64 - kc;
-            let b = t.layout.bin(k);
-            // The back-off is removed too, so a direct path leaves a flat channel (no phase
-            // ramp for the frequency interpolation to get wrong).
-            let ph = 2.0 * PI * kk * (frac + t.backoff as f64) / n as f64;
-            t.y[k] = t.fftbuf[b] * Complex32::new(ph.cos() as f32, ph.sin() as f32) * scale;
-        }
+        // The back-off is removed too, so a direct path leaves a flat channel (no phase ramp
+        // for the frequency interpolation to get wrong).
+        let slope = 2.0 * PI * (frac + t.backoff as f64) / n as f64;
+        let nk = t.mode.carriers();
+        ramp(nk, -kc * slope, slope, |k, r| {
+            t.y[k] = t.fftbuf[t.layout.bin(k)] * r * scale
+        });
         // Continual pilots: common phase and timing slope against the reference.
         let first = t.count == 0;
         let (mut sw, mut swk, mut swkk, mut swp, mut swkp) = (0f64, 0f64, 0f64, 0f64, 0f64);
@@ -567,10 +581,9 @@ impl CofdmReceiver {
             };
             let phase_err = wrap(a0 + a);
             // Correct this symbol.
-            for k in 0..t.mode.carriers() {
-                let ph = -(phase_err + b * (k as f64 - kc));
-                t.y[k] *= Complex32::new(ph.cos() as f32, ph.sin() as f32);
-            }
+            ramp(t.mode.carriers(), -(phase_err - b * kc), -b, |k, r| {
+                t.y[k] *= r
+            });
             // Loops: carrier phase/frequency and timing/clock.
             t.theta = wrap(t.theta + 0.3 * phase_err);
             t.cfo += 0.03 * phase_err / (2.0 * PI * t.ns as f64);
