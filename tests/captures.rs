@@ -362,6 +362,14 @@ fn check_fm(exp_path: &Path, want: &Value) {
 }
 
 /// `linkscope pdt --json` on a capture: its summary line against the expectations.
+/// The extra command-line arguments of an expectation (`"args": [...]`).
+fn want_args(want: &Value) -> Vec<String> {
+    want["args"]
+        .as_array()
+        .map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect())
+        .unwrap_or_default()
+}
+
 /// COFDM: the summary against the truth, then the `--ts` output: one contiguous run of the
 /// source TS (checked against its sha256 when `sha256sum` exists), found at exactly one place,
 /// inside the packets that lie in complete symbols, and nearly all of them.
@@ -385,10 +393,7 @@ fn check_cofdm(exp_path: &Path, want: &Value) {
     }
     let tmp = tempfile::tempdir().unwrap();
     let ts = tmp.path().join("out.ts");
-    let args: Vec<String> = want["args"]
-        .as_array()
-        .map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect())
-        .unwrap_or_default();
+    let args = want_args(want);
     let out = Command::new(env!("CARGO_BIN_EXE_linkscope"))
         .arg("cofdm")
         .arg(format!("{base}.sigmf-meta"))
@@ -443,10 +448,7 @@ fn check_cli(exp_path: &Path, want: &Value, cmd: &str) {
         .trim_end_matches(".expected.json")
         .to_string();
     let meta = PathBuf::from(format!("{base}.sigmf-meta"));
-    let args: Vec<String> = want["args"]
-        .as_array()
-        .map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect())
-        .unwrap_or_default();
+    let args = want_args(want);
     let out = Command::new(env!("CARGO_BIN_EXE_linkscope"))
         .arg(cmd)
         .arg(&meta)

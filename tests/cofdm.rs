@@ -566,6 +566,21 @@ fn bad_inputs_give_a_clear_status_and_no_panic() {
         assert!(!err.contains("panicked"), "{args:?}: {err}");
         (code, out, err)
     };
+    // A raw file at the 2 MHz elementary rate: (exit code, JSON summary or Null, stderr).
+    let raw = |path: &Path, format: &str| {
+        let (code, out, err) = run(&[
+            "cofdm",
+            path.to_str().unwrap(),
+            "--format",
+            format,
+            "--rate",
+            "2285714.2857",
+            "--json",
+            "-q",
+        ]);
+        let j: Value = serde_json::from_str(out.trim()).unwrap_or(Value::Null);
+        (code, j, err)
+    };
     // Noise only (an FM capture from the shared corpus when present, else generated noise).
     let noise = d.path().join("noise.cf32");
     let mut rng = linkscope::sim::Rng::new(9);
@@ -576,18 +591,8 @@ fn bad_inputs_give_a_clear_status_and_no_panic() {
         })
         .collect();
     std::fs::write(&noise, &bytes).unwrap();
-    let (code, out, _) = run(&[
-        "cofdm",
-        noise.to_str().unwrap(),
-        "--format",
-        "cf32_le",
-        "--rate",
-        "2285714.2857",
-        "--json",
-        "-q",
-    ]);
+    let (code, j, _) = raw(&noise, "cf32_le");
     assert_eq!(code, 0);
-    let j: Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(j["locked"], false);
     assert!(
         j["status"].as_str().unwrap().contains("no COFDM"),
@@ -614,18 +619,8 @@ fn bad_inputs_give_a_clear_status_and_no_panic() {
     let data = std::fs::read(d.path().join("ok.sigmf-data")).unwrap();
     let cut = d.path().join("cut.cf32");
     std::fs::write(&cut, &data[..(100 * 2560 + 1234) * 8]).unwrap();
-    let (code, out, _) = run(&[
-        "cofdm",
-        cut.to_str().unwrap(),
-        "--format",
-        "cf32_le",
-        "--rate",
-        "2285714.2857",
-        "--json",
-        "-q",
-    ]);
+    let (code, j, _) = raw(&cut, "cf32_le");
     assert_eq!(code, 0);
-    let j: Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(j["cut_symbol"], true, "{j}");
     assert_eq!(j["mode"], "2K");
     let mut nan = data.clone();
@@ -635,15 +630,7 @@ fn bad_inputs_give_a_clear_status_and_no_panic() {
     let nanp = d.path().join("nan.cf32");
     std::fs::write(&nanp, &nan).unwrap();
     // The capture reader refuses non-finite samples with a message naming the file.
-    let (code, _, err) = run(&[
-        "cofdm",
-        nanp.to_str().unwrap(),
-        "--format",
-        "cf32_le",
-        "--rate",
-        "2285714.2857",
-        "-q",
-    ]);
+    let (code, _, err) = raw(&nanp, "cf32_le");
     assert_eq!(code, 1);
     assert!(err.contains("nan.cf32") && err.contains("finite"), "{err}");
     let clipped: Vec<u8> = data
@@ -656,30 +643,12 @@ fn bad_inputs_give_a_clear_status_and_no_panic() {
         .collect();
     let clp = d.path().join("clip.cf32");
     std::fs::write(&clp, &clipped).unwrap();
-    let (code, out, _) = run(&[
-        "cofdm",
-        clp.to_str().unwrap(),
-        "--format",
-        "cf32_le",
-        "--rate",
-        "2285714.2857",
-        "--json",
-        "-q",
-    ]);
+    let (code, j, _) = raw(&clp, "cf32_le");
     assert_eq!(code, 0);
-    let j: Value = serde_json::from_str(out.trim()).unwrap();
     assert!(j["clipped_samples"].as_u64().unwrap() > 1000, "{j}");
     assert!(j["status"].is_string());
     // Real-valued input.
-    let (code, _, err) = run(&[
-        "cofdm",
-        noise.to_str().unwrap(),
-        "--format",
-        "rf32_le",
-        "--rate",
-        "2285714.2857",
-        "-q",
-    ]);
+    let (code, _, err) = raw(&noise, "rf32_le");
     assert_eq!(code, 1);
     assert!(err.contains("complex"), "{err}");
 }
