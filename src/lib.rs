@@ -9,6 +9,7 @@ pub use linkscope_dsp as dsp;
 
 pub mod analog;
 pub mod bench;
+pub mod cofdm;
 pub mod fec;
 pub mod io;
 pub mod mpt1327;

@@ -54,6 +54,10 @@ fn every_capture_scans_to_its_expected_results() {
             check_pdt(&exp_path, want);
             checked += 1;
         }
+        if let Some(want) = exp.get("cofdm") {
+            check_cofdm(&exp_path, want);
+            checked += 1;
+        }
         let Some(want) = exp.get("scan") else {
             continue;
         };
@@ -358,6 +362,79 @@ fn check_fm(exp_path: &Path, want: &Value) {
 }
 
 /// `linkscope pdt --json` on a capture: its summary line against the expectations.
+/// The extra command-line arguments of an expectation (`"args": [...]`).
+fn want_args(want: &Value) -> Vec<String> {
+    want["args"]
+        .as_array()
+        .map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect())
+        .unwrap_or_default()
+}
+
+/// COFDM: the summary against the truth, then the `--ts` output: one contiguous run of the
+/// source TS (checked against its sha256 when `sha256sum` exists), found at exactly one place,
+/// inside the packets that lie in complete symbols, and nearly all of them.
+fn check_cofdm(exp_path: &Path, want: &Value) {
+    check_cli(exp_path, want, "cofdm");
+    let dir = exp_path.parent().unwrap();
+    let base = exp_path
+        .to_string_lossy()
+        .trim_end_matches(".expected.json")
+        .to_string();
+    let ts_want = &want["ts"];
+    let src_path = dir.join(ts_want["file"].as_str().unwrap());
+    if let Ok(o) = Command::new("sha256sum").arg(&src_path).output() {
+        let h = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(
+            h.split_whitespace().next().unwrap_or(""),
+            ts_want["sha256"].as_str().unwrap(),
+            "{}",
+            src_path.display()
+        );
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let ts = tmp.path().join("out.ts");
+    let args = want_args(want);
+    let out = Command::new(env!("CARGO_BIN_EXE_linkscope"))
+        .arg("cofdm")
+        .arg(format!("{base}.sigmf-meta"))
+        .args(["--quiet", "--ts"])
+        .arg(&ts)
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = std::fs::read(&ts).unwrap();
+    let src = std::fs::read(&src_path).unwrap();
+    let n = got.len() / 188;
+    assert!(
+        n > 0 && got.len() % 188 == 0,
+        "{base}: {} bytes of TS",
+        got.len()
+    );
+    let at: Vec<usize> = (0..=(src.len() / 188).saturating_sub(n))
+        .filter(|&o| src[o * 188..(o + n) * 188] == got[..])
+        .collect();
+    assert_eq!(at.len(), 1, "{base}: the TS matches the source at {at:?}");
+    let lo = ts_want["packets_complete"][0].as_u64().unwrap() as usize;
+    let hi = ts_want["packets_complete"][1].as_u64().unwrap() as usize;
+    assert!(
+        at[0] >= lo && at[0] + n - 1 <= hi,
+        "{base}: packets {}..{}",
+        at[0],
+        at[0] + n - 1
+    );
+    let frac = ts_want["min_fraction_recovered"].as_f64().unwrap();
+    assert!(
+        n as f64 >= frac * (hi - lo + 1) as f64,
+        "{base}: {n} of {} packets",
+        hi - lo + 1
+    );
+}
+
 fn check_pdt(exp_path: &Path, want: &Value) {
     check_cli(exp_path, want, "pdt");
 }
@@ -371,10 +448,7 @@ fn check_cli(exp_path: &Path, want: &Value, cmd: &str) {
         .trim_end_matches(".expected.json")
         .to_string();
     let meta = PathBuf::from(format!("{base}.sigmf-meta"));
-    let args: Vec<String> = want["args"]
-        .as_array()
-        .map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect())
-        .unwrap_or_default();
+    let args = want_args(want);
     let out = Command::new(env!("CARGO_BIN_EXE_linkscope"))
         .arg(cmd)
         .arg(&meta)

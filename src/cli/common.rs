@@ -298,6 +298,10 @@ channel_receiver!(
     linkscope::mpt1327::rx::Received
 );
 channel_receiver!(linkscope::pdt::rx::PdtReceiver, linkscope::pdt::rx::RxBurst);
+channel_receiver!(
+    linkscope::cofdm::CofdmReceiver,
+    linkscope::cofdm::chain::TsPacket
+);
 
 /// Feed the whole input (complex or audio, by its format) through `rx`, handing every item to
 /// `show` as soon as it is decoded; a live input's gaps are passed on.

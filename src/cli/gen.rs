@@ -31,6 +31,86 @@ pub enum GenCmd {
     /// fading) as SigMF, its NMEA log (OUT.nmea) and the true local-mean level every 10 ms
     /// (OUT.truth.csv)
     Survey(SurveyGenArgs),
+    /// A DVB-T-derived COFDM image link: TS file (or null packets with a PRBS payload) through
+    /// the EN 300 744 chain at any mode, guard, constellation, code rate and bandwidth, with
+    /// echoes, carrier and clock offsets and AWGN; writes OUT.sigmf-* and OUT.ts (the packets
+    /// sent)
+    Cofdm(Box<CofdmGenArgs>),
+}
+
+fn parse_echo(s: &str) -> Result<linkscope::cofdm::tx::EchoPath, String> {
+    let v: Vec<&str> = s.split(':').collect();
+    let num = |x: &str| {
+        x.trim()
+            .parse::<f64>()
+            .map_err(|_| format!("'{s}': expected DELAY_US:LEVEL_DB[:PHASE_DEG]"))
+    };
+    if !(2..=3).contains(&v.len()) {
+        return Err(format!("'{s}': expected DELAY_US:LEVEL_DB[:PHASE_DEG]"));
+    }
+    Ok(linkscope::cofdm::tx::EchoPath {
+        delay_us: num(v[0])?,
+        level_db: num(v[1])?,
+        phase_deg: if v.len() == 3 { num(v[2])? } else { 0.0 },
+    })
+}
+
+#[derive(Args)]
+pub struct CofdmGenArgs {
+    /// Output base name (OUT.sigmf-meta, OUT.sigmf-data, OUT.ts)
+    #[arg(short, long)]
+    out: PathBuf,
+    /// FFT mode: 2k or 8k
+    #[arg(long, default_value = "2k", value_parser = |s: &str| linkscope::cofdm::Mode::parse(s).ok_or(format!("'{s}': 2k or 8k")))]
+    mode: linkscope::cofdm::Mode,
+    /// Guard interval: 1/4, 1/8, 1/16, 1/32
+    #[arg(long, default_value = "1/4", value_parser = |s: &str| linkscope::cofdm::Guard::parse(s).ok_or(format!("'{s}': 1/4, 1/8, 1/16 or 1/32")))]
+    guard: linkscope::cofdm::Guard,
+    /// Constellation: qpsk, 16qam, 64qam
+    #[arg(long, default_value = "qpsk", value_parser = |s: &str| linkscope::cofdm::Constellation::parse(s).ok_or(format!("'{s}': qpsk, 16qam or 64qam")))]
+    constellation: linkscope::cofdm::Constellation,
+    /// Inner code rate: 1/2, 2/3, 3/4, 5/6, 7/8
+    #[arg(long = "code-rate", default_value = "1/2", value_parser = |s: &str| linkscope::cofdm::CodeRate::parse(s).ok_or(format!("'{s}': 1/2, 2/3, 3/4, 5/6 or 7/8")))]
+    code_rate: linkscope::cofdm::CodeRate,
+    /// Channel bandwidth (the sample rate is 8/7 of it)
+    #[arg(long, default_value = "2M", value_parser = units::parse_hz)]
+    bw: f64,
+    /// Cell identifier signalled in TPS (e.g. 0x1A2B)
+    #[arg(long, value_parser = |s: &str| u16::from_str_radix(s.trim_start_matches("0x"), if s.starts_with("0x") { 16 } else { 10 }).map_err(|e| e.to_string()))]
+    cell_id: Option<u16>,
+    /// OFDM symbols to send (68 per frame)
+    #[arg(long, default_value_t = 272)]
+    symbols: usize,
+    /// Transport stream to send (repeated as needed); default: null packets with a PRBS payload
+    #[arg(long)]
+    ts: Option<PathBuf>,
+    /// Carrier-to-noise ratio in the occupied band, dB (omit for no noise)
+    #[arg(long, value_parser = units::parse_db, allow_hyphen_values = true)]
+    cn: Option<f64>,
+    /// Carrier frequency offset
+    #[arg(long, default_value = "0", value_parser = units::parse_hz, allow_hyphen_values = true)]
+    cfo: f64,
+    /// Sampling clock offset of the receiver, ppm
+    #[arg(long, default_value_t = 0.0, allow_hyphen_values = true)]
+    sco: f64,
+    /// Echo DELAY_US:LEVEL_DB[:PHASE_DEG] (repeatable)
+    #[arg(long, value_parser = parse_echo, allow_hyphen_values = true)]
+    echo: Vec<linkscope::cofdm::tx::EchoPath>,
+    /// Signal level (RMS), dBFS
+    #[arg(long, default_value = "-20", value_parser = units::parse_db, allow_hyphen_values = true)]
+    level: f64,
+    /// RF centre frequency recorded in the meta
+    #[arg(long, default_value = "340M", value_parser = units::parse_hz)]
+    freq: f64,
+    /// Sample format on disk
+    #[arg(long, default_value = "ci16_le", value_parser = |s: &str| SampleFormat::from_name(s).ok_or(format!("unknown format '{s}'")))]
+    format: SampleFormat,
+    /// Seed of the noise and of the PRBS payload
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// UTC time of the first sample (RFC 3339)
+    #[arg(long, default_value = "2026-11-01T08:00:00Z")]
+    datetime: DateTime<Utc>,
 }
 
 #[derive(Args)]
@@ -298,6 +378,7 @@ pub struct BandArgs {
 
 pub fn run(cmd: GenCmd) -> anyhow::Result<()> {
     match cmd {
+        GenCmd::Cofdm(a) => cofdm(*a),
         GenCmd::Band(a) => band(a),
         GenCmd::Mpt(a) => mpt(a),
         GenCmd::Pdt(a) => pdt(*a),
@@ -579,6 +660,103 @@ fn pdt(a: PdtGenArgs) -> anyhow::Result<()> {
         a.out.display(),
         bursts.len(),
         x.len() as f64 / a.rate
+    );
+    Ok(())
+}
+
+fn cofdm(a: CofdmGenArgs) -> anyhow::Result<()> {
+    use linkscope::cofdm::params::elementary_rate_hz;
+    use linkscope::cofdm::tx::{Channel, Transmitter, TsSource};
+    use linkscope::cofdm::TxParams;
+    anyhow::ensure!(
+        a.bw.is_finite() && a.bw > 0.0,
+        "--bw {}: expected a positive bandwidth",
+        a.bw
+    );
+    anyhow::ensure!(
+        a.symbols > 0 && a.symbols <= 272 * 200,
+        "--symbols {}: 1 … 54400",
+        a.symbols
+    );
+    let params = TxParams {
+        mode: a.mode,
+        guard: a.guard,
+        constellation: a.constellation,
+        code_rate: a.code_rate,
+        cell_id: a.cell_id,
+    };
+    let mut src = match &a.ts {
+        Some(p) => {
+            let bytes = std::fs::read(p).with_context(|| p.display().to_string())?;
+            TsSource::from_ts(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?
+        }
+        None => TsSource::prbs(a.seed),
+    };
+    let fs = elementary_rate_hz(a.bw);
+    let rms = 10f64.powf(a.level / 20.0) as f32;
+    let mut tx = Transmitter::new(params, rms);
+    let clean = tx.symbols(&mut src, a.symbols);
+    let ch = Channel {
+        echoes: a.echo.clone(),
+        cfo_hz: a.cfo,
+        sco_ppm: a.sco,
+        cn_db: a.cn,
+        seed: a.seed,
+    };
+    let occupied = a.mode.carriers() as f64 / a.mode.fft_len() as f64;
+    let x = ch.apply(&clean, fs, occupied);
+    let sent = tx.packets_sent();
+    let ts_bytes = src.replay(sent as usize);
+    let ts_path = a.out.with_extension("ts");
+    write_atomic(&ts_path, &ts_bytes).with_context(|| ts_path.display().to_string())?;
+    let truth = json!({
+        "system": "DVB-T (EN 300 744) COFDM, linkscope transmitter model",
+        "transmission_mode": a.mode.name(),
+        "guard_interval": a.guard.name(),
+        "constellation": a.constellation.name(),
+        "code_rate_hp": a.code_rate.name(),
+        "hierarchy": "non-hierarchical",
+        "cell_id": a.cell_id,
+        "channel_bandwidth_hz": a.bw,
+        "elementary_rate_hz": fs,
+        "symbols": a.symbols,
+        "ofdm_symbol_samples": params.symbol_samples(),
+        "first_symbol": {"sample": 0, "superframe": 0, "frame_number": 1, "symbol_in_frame": 0},
+        "packets_per_superframe": params.packets_per_superframe(),
+        "ts_file": ts_path.file_name().map(|f| f.to_string_lossy().to_string()),
+        "ts_packets_fed": sent,
+        "ts_note": "packet n of ts_file is RS codeword n; the transmitter starts at superframe 0, frame 1, symbol 0 at sample 0",
+        "ts_bitrate_bps": params.ts_bitrate_bps(fs),
+        "level_dbfs": a.level,
+        "c_over_n_db": a.cn,
+        "c_over_n_definition": "C = mean signal power, N = noise power in the occupied band (carriers/FFT size of the rate)",
+        "cfo_hz": a.cfo,
+        "sco_ppm": a.sco,
+        "echoes": a.echo.iter().map(|e| json!({"delay_us": e.delay_us, "level_db": e.level_db, "phase_deg": e.phase_deg})).collect::<Vec<_>>(),
+    });
+    let header = simulated_header(
+        a.format,
+        fs,
+        a.freq,
+        a.datetime,
+        format!(
+            "COFDM {} {} {} GI {} in {:.3} MHz (linkscope gen cofdm)",
+            a.mode.name(),
+            a.constellation.name(),
+            a.code_rate.name(),
+            a.guard.name(),
+            a.bw / 1e6
+        ),
+        truth,
+    );
+    write_capture(&a.out, header, &x)?;
+    eprintln!(
+        "wrote {}.sigmf-meta/.sigmf-data and {}: {} symbols, {} TS packets, {:.3} s",
+        a.out.display(),
+        ts_path.display(),
+        a.symbols,
+        sent,
+        x.len() as f64 / fs
     );
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Subcommands, one file each.
 
 mod bench;
+mod cofdm;
 mod common;
 mod devices;
 mod fm;
@@ -34,6 +35,8 @@ enum Cmd {
     Pdt(Box<pdt::PdtArgs>),
     /// Analogue NBFM channel: demodulate, decode CTCSS/DCS/DTMF/selcall, measure like a service monitor.
     Fm(Box<fm::FmArgs>),
+    /// COFDM (DVB-T-derived) image link: detect the mode, decode the transport stream, measure MER/BER.
+    Cofdm(Box<cofdm::CofdmArgs>),
     /// Record a live device (rtl_tcp, SoapySDR) as SigMF in its native sample format.
     Record(Box<record::RecordArgs>),
     /// List SoapySDR devices and their ranges (rates, gains, antennas, bandwidths).
@@ -55,6 +58,7 @@ pub fn run() -> anyhow::Result<()> {
         Cmd::Mpt(a) => mpt::run(*a),
         Cmd::Pdt(a) => pdt::run(*a),
         Cmd::Fm(a) => fm::run(*a),
+        Cmd::Cofdm(a) => cofdm::run(*a),
         Cmd::Record(a) => record::run(*a),
         Cmd::Devices(a) => devices::run(a),
         Cmd::Survey(a) => survey::run(*a),

@@ -243,29 +243,7 @@ pub fn qr1676_decode(cw: u16) -> Option<(u8, u32)> {
 
 // ---------------------------------------------------------------- RS(12,9)
 
-fn gf_mul(mut a: u8, mut b: u8) -> u8 {
-    let mut r = 0u8;
-    while b != 0 {
-        if b & 1 == 1 {
-            r ^= a;
-        }
-        let hi = a & 0x80;
-        a <<= 1;
-        if hi != 0 {
-            a ^= 0x1D;
-        }
-        b >>= 1;
-    }
-    r
-}
-
-fn gf_pow(e: u32) -> u8 {
-    (0..e).fold(1u8, |a, _| gf_mul(a, 2))
-}
-
-fn gf_inv(a: u8) -> u8 {
-    (1..=255u8).find(|&x| gf_mul(a, x) == 1).unwrap_or(0)
-}
+use super::gf256::{inv as gf_inv, mul as gf_mul, pow as gf_pow};
 
 /// RS(12,9) parity of 9 LC bytes (before the data-type mask).
 pub fn rs129_parity(lc: &[u8; 9]) -> [u8; 3] {

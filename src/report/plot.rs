@@ -622,3 +622,128 @@ pub fn pdt_png(
     }
     out.commit().map_err(|e| perr(path, e))
 }
+
+/// An x–y line chart written atomically (shared by the COFDM impulse-response and per-carrier
+/// MER plots); `marks` are vertical red lines at those x values.
+fn xy_png(
+    path: &Path,
+    title: &str,
+    caption: &str,
+    (xd, yd): (&str, &str),
+    pts: &[(f64, f64)],
+    y_range: std::ops::Range<f64>,
+    marks: &[f64],
+) -> Result<(), PlotError> {
+    ensure_font();
+    if pts.is_empty() {
+        return Err(perr(path, "nothing to draw"));
+    }
+    let x0 = pts.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+    let x1 = pts
+        .iter()
+        .map(|p| p.0)
+        .fold(f64::NEG_INFINITY, f64::max)
+        .max(x0 + 1e-9);
+    let out = AtomicFile::reserve(path);
+    {
+        let root = BitMapBackend::new(out.temp_path(), (1100, 600)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| perr(path, e))?;
+        let root = root
+            .titled(title, ("sans-serif", 22))
+            .map_err(|e| perr(path, e))?;
+        let mut c = ChartBuilder::on(&root)
+            .caption(caption, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x0..x1, y_range.clone())
+            .map_err(|e| perr(path, e))?;
+        c.configure_mesh()
+            .x_desc(xd)
+            .y_desc(yd)
+            .draw()
+            .map_err(|e| perr(path, e))?;
+        let (lo, hi) = (y_range.start, y_range.end);
+        c.draw_series(LineSeries::new(
+            pts.iter().map(|&(x, y)| (x, y.clamp(lo, hi))),
+            BLUE,
+        ))
+        .map_err(|e| perr(path, e))?;
+        for &m in marks {
+            c.draw_series(LineSeries::new([(m, lo), (m, hi)], RED.mix(0.6)))
+                .map_err(|e| perr(path, e))?;
+        }
+        root.present().map_err(|e| perr(path, e))?;
+    }
+    out.commit().map_err(|e| perr(path, e))
+}
+
+/// COFDM constellation of equalised data cells (energy-normalised).
+pub fn constellation_png(
+    path: &Path,
+    points: &[num_complex::Complex32],
+    title: &str,
+) -> Result<(), PlotError> {
+    ensure_font();
+    let out = AtomicFile::reserve(path);
+    {
+        let root = BitMapBackend::new(out.temp_path(), (800, 800)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| perr(path, e))?;
+        let root = root
+            .titled(title, ("sans-serif", 22))
+            .map_err(|e| perr(path, e))?;
+        let mut c = ChartBuilder::on(&root)
+            .caption("Equalised data cells", ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d(-1.6f64..1.6, -1.6f64..1.6)
+            .map_err(|e| perr(path, e))?;
+        c.configure_mesh()
+            .x_desc("I")
+            .y_desc("Q")
+            .draw()
+            .map_err(|e| perr(path, e))?;
+        c.draw_series(
+            points
+                .iter()
+                .filter(|z| z.re.abs() < 1.6 && z.im.abs() < 1.6)
+                .map(|z| Circle::new((z.re as f64, z.im as f64), 1, BLUE.mix(0.5).filled())),
+        )
+        .map_err(|e| perr(path, e))?;
+        root.present().map_err(|e| perr(path, e))?;
+    }
+    out.commit().map_err(|e| perr(path, e))
+}
+
+/// Channel impulse response (dB re the strongest path) against delay, guard interval marked.
+pub fn impulse_png(
+    path: &Path,
+    cir: &[(f64, f64)],
+    guard_us: f64,
+    title: &str,
+) -> Result<(), PlotError> {
+    xy_png(
+        path,
+        title,
+        "Channel impulse response (guard interval in red)",
+        ("delay, µs", "level, dB"),
+        cir,
+        -50.0..3.0,
+        &[-guard_us, guard_us],
+    )
+}
+
+/// MER per carrier (dB) against frequency offset from the centre (kHz).
+pub fn mer_carriers_png(path: &Path, mer: &[(f64, f64)], title: &str) -> Result<(), PlotError> {
+    let hi = mer.iter().map(|p| p.1).fold(0.0, f64::max) + 5.0;
+    xy_png(
+        path,
+        title,
+        "MER per carrier",
+        ("frequency, kHz", "MER, dB"),
+        mer,
+        0.0..hi.max(10.0),
+        &[],
+    )
+}
