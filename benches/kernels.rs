@@ -61,86 +61,63 @@ fn kernels(c: &mut Criterion) {
     g.finish();
 }
 
-/// The single-channel NBFM receiver on 2.4 MS/s cu8 (RTL-SDR style): conversion with the
-/// clipping count, DDC to 16 kS/s, discriminator, squelch, CTCSS/DCS, audio, DTMF/selcall, measurements.
-/// One iteration is 0.5 s of signal: real-time factor = elements per second / 2.4e6.
-/// Complex samples as an RTL-SDR's cu8 bytes.
-fn to_cu8(x: &[Complex32]) -> Vec<u8> {
-    let q = |a: f32| (a * 127.5 + 127.5).round().clamp(0.0, 255.0) as u8;
-    x.iter().flat_map(|v| [q(v.re), q(v.im)]).collect()
-}
-
-fn nbfm_chain(c: &mut Criterion) {
-    use linkscope::analog::rx::{FmConfig, FmReceiver};
-    use linkscope::analog::tx::FmTx;
-    let fs = 2_400_000.0;
-    let mut tx = FmTx::new(fs, 0.5);
-    tx.offset_hz = 312_500.0;
-    tx.tone = Some((1000.0, 1500.0));
-    tx.ctcss = Some((88.5, 300.0));
-    tx.cnr_db = Some(25.0);
-    let bytes = to_cu8(&tx.iq());
-    let conv = Converter::new(SampleFormat::Cu8);
-    let mut rx = FmReceiver::new(FmConfig::new(fs, 312_500.0, 12_500.0)).unwrap();
-    let mut buf = vec![Complex32::default(); 8192];
-    let mut audio = Vec::new();
-    let mut g = c.benchmark_group("chains");
-    g.throughput(Throughput::Elements((bytes.len() / 2) as u64));
-    g.sample_size(20);
-    g.bench_function("nbfm_2m4_cu8", |b| {
+/// The anchor kernel set on linkscope's blocks (`linkscope bench --json` runs the same with the
+/// harness's timing protocol and data).
+fn anchor_kernels(c: &mut Criterion) {
+    use linkscope::dsp::channelizer::{Channelizer, Oversampling};
+    use linkscope::dsp::fm::FmDiscriminator;
+    use linkscope::dsp::resample::RationalResampler;
+    use linkscope::dsp::viterbi::{anchor_frames, ViterbiK7};
+    let x = input();
+    let mut g = c.benchmark_group("anchors");
+    g.throughput(Throughput::Elements(N as u64));
+    let mut y = vec![Complex32::default(); N + 128];
+    let mut fm = FmDiscriminator::new(1.0);
+    let mut d = vec![0.0f32; N];
+    g.bench_function("fmdemod", |b| b.iter(|| fm.process(black_box(&x), &mut d)));
+    let proto = lowpass_kaiser(1024, 0.5 / 128.0, 7.0).unwrap();
+    let mut pfb = Channelizer::new(128, &proto, Oversampling::Critical).unwrap();
+    g.bench_function("pfbch128", |b| {
+        b.iter(|| pfb.process(black_box(&x), &mut y))
+    });
+    let mut r = RationalResampler::new(1, 50, &lowpass_kaiser(1001, 0.01, 5.0).unwrap()).unwrap();
+    g.bench_function("resamp", |b| b.iter(|| r.process(black_box(&x), &mut y)));
+    let fft = rustfft::FftPlanner::new().plan_fft_forward(1024);
+    let mut scratch = vec![Complex32::default(); fft.get_immutable_scratch_len()];
+    g.bench_function("fft1024", |b| {
         b.iter(|| {
-            let mut clipped = 0;
-            for chunk in bytes.chunks(2 * 8192) {
-                let n = chunk.len() / 2;
-                clipped += conv.to_complex(chunk, &mut buf[..n]);
-                rx.process(&buf[..n], &mut audio);
+            for seg in x.chunks_exact(1024) {
+                fft.process_immutable_with_scratch(seg, &mut y[..1024], &mut scratch);
             }
-            black_box(clipped)
+        })
+    });
+    let (_, soft) = anchor_frames(16, 4096);
+    let mut v = ViterbiK7::new(0o133, 0o171, 4096).unwrap();
+    let mut bits = vec![0u8; 4096];
+    g.throughput(Throughput::Elements(16 * 4096));
+    g.bench_function("viterbi_k7_bits", |b| {
+        b.iter(|| {
+            for f in soft.chunks_exact(2 * (4096 + 6)) {
+                v.decode_terminated(black_box(f), &mut bits);
+            }
         })
     });
     g.finish();
 }
 
-/// The PDT/DMR receiver on a 2.4 MS/s cu8 capture (channel at +312.5 kHz, Es/N0 25 dB): the
-/// real-time factor is Melem/s ÷ 2.4.
-fn pdt_chain(c: &mut Criterion) {
-    use linkscope::pdt::rx::{PdtInput, PdtReceiver};
-    use linkscope::pdt::trial::traffic;
-    use linkscope::pdt::tx::{modulate, TxChannel};
-    let fs = 2_400_000.0;
-    let (bits, _) = traffic(34); // 1 s
-    let ch = TxChannel {
-        fs,
-        offset_hz: 312_500.0,
-        esn0_db: Some(25.0),
-        amplitude: 0.05,
-        ..Default::default()
-    };
-    let bytes = to_cu8(&modulate(&bits, &ch));
-    let conv = Converter::new(SampleFormat::Cu8);
-    let mut buf = vec![Complex32::default(); 8192];
+/// Whole receivers (NBFM and PDT on 2.4 MS/s cu8); real-time factor = elements/s ÷ 2.4e6.
+fn chains(c: &mut Criterion) {
     let mut g = c.benchmark_group("chains");
-    g.throughput(Throughput::Elements((bytes.len() / 2) as u64));
     g.sample_size(20);
-    g.bench_function("pdt_2m4_cu8", |b| {
-        b.iter(|| {
-            let mut rx = PdtReceiver::new(PdtInput::Iq {
-                fs,
-                offset_hz: 312_500.0,
-            })
-            .unwrap();
-            let mut out = Vec::new();
-            for chunk in bytes.chunks(2 * 8192) {
-                let n = chunk.len() / 2;
-                conv.to_complex(chunk, &mut buf[..n]);
-                rx.process_iq(&buf[..n], &mut out);
-            }
-            rx.finish(&mut out);
-            black_box(out.len())
-        })
-    });
+    for mut chain in [
+        linkscope::bench::chains::nbfm_2m4_cu8().unwrap(),
+        linkscope::bench::chains::pdt_2m4_cu8().unwrap(),
+    ] {
+        g.throughput(Throughput::Elements(chain.samples as u64));
+        g.bench_function(chain.name, |b| b.iter(|| black_box(chain.run())));
+    }
     g.finish();
 }
 
-criterion_group!(benches, kernels, nbfm_chain, pdt_chain);
+criterion_group!(benches, kernels, anchor_kernels, chains);
 criterion_main!(benches);

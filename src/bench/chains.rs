@@ -115,7 +115,87 @@ pub fn pdt_2m4_cu8() -> Result<Chain> {
     })
 }
 
+/// A COFDM link from our transmitter (C/N 30 dB) at the elementary rate of `bw_hz`, decoded by
+/// the receiver from acquisition to TS packets.
+pub fn cofdm(
+    name: &'static str,
+    what: &'static str,
+    p: crate::cofdm::TxParams,
+    bw_hz: f64,
+    symbols: usize,
+) -> Result<Chain> {
+    use crate::cofdm::params::elementary_rate_hz;
+    use crate::cofdm::tx::{Channel, Transmitter, TsSource};
+    use crate::cofdm::{CofdmReceiver, RxConfig};
+    let mut tx = Transmitter::new(p, 0.1);
+    let x = tx.symbols(&mut TsSource::prbs(1), symbols);
+    let ch = Channel {
+        cn_db: Some(30.0),
+        seed: 1,
+        ..Default::default()
+    };
+    let occ = p.mode.carriers() as f64 / p.mode.fft_len() as f64;
+    let fs = elementary_rate_hz(bw_hz);
+    let x = ch.apply(&x, fs, occ);
+    let samples = x.len();
+    Ok(Chain {
+        name,
+        what,
+        fs_hz: fs,
+        samples,
+        run: Box::new(move || {
+            let Ok(mut rx) = CofdmReceiver::new(RxConfig::new(fs, Some(bw_hz))) else {
+                return 0;
+            };
+            let mut out = Vec::new();
+            for c in x.chunks(1 << 14) {
+                rx.process(c, &mut out);
+            }
+            rx.finish(&mut out);
+            out.len() as u64
+        }),
+    })
+}
+
+/// The COFDM chains: a 2 MHz body-worn link (2K QPSK 1/2), a 2 MHz 8K 64QAM 3/4 link and a
+/// full 8 MHz 2K 64QAM 3/4 link.
+pub fn cofdm_all() -> Result<Vec<Chain>> {
+    use crate::cofdm::{CodeRate, Constellation, Guard, Mode, TxParams};
+    let p = |mode, guard, constellation, code_rate| TxParams {
+        mode,
+        guard,
+        constellation,
+        code_rate,
+        cell_id: None,
+    };
+    Ok(vec![
+        cofdm(
+            "cofdm_2mhz_2k_qpsk_r12_gi4",
+            "COFDM 2 MHz 2K QPSK 1/2 GI 1/4 (sync, FFT, equaliser, Viterbi, RS → TS)",
+            p(Mode::K2, Guard::G4, Constellation::Qpsk, CodeRate::R12),
+            2e6,
+            300,
+        )?,
+        cofdm(
+            "cofdm_2mhz_8k_64qam_r34_gi32",
+            "COFDM 2 MHz 8K 64QAM 3/4 GI 1/32",
+            p(Mode::K8, Guard::G32, Constellation::Qam64, CodeRate::R34),
+            2e6,
+            150,
+        )?,
+        cofdm(
+            "cofdm_8mhz_2k_64qam_r34_gi8",
+            "COFDM 8 MHz 2K 64QAM 3/4 GI 1/8",
+            p(Mode::K2, Guard::G8, Constellation::Qam64, CodeRate::R34),
+            8e6,
+            300,
+        )?,
+    ])
+}
+
 /// Every chain, prepared.
 pub fn all() -> Result<Vec<Chain>> {
-    Ok(vec![nbfm_2m4_cu8()?, pdt_2m4_cu8()?])
+    let mut v = vec![nbfm_2m4_cu8()?, pdt_2m4_cu8()?];
+    v.extend(cofdm_all()?);
+    Ok(v)
 }

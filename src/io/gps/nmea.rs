@@ -188,7 +188,9 @@ pub fn parse(text: &str) -> GpsLog {
         };
         if let Parsed::Rmc { day: d, .. } = &p {
             day = *d;
-        } else if last_tod.is_some_and(|l| tod + Duration::hours(12) < l) {
+        } else if last_tod.is_some_and(|l| l.signed_duration_since(tod) > Duration::hours(12)) {
+            // (A signed difference: `tod + 12 h` would wrap past midnight for any afternoon
+            // time and advance the date of every GGA after 12:00 UTC.)
             day = day.succ_opt().unwrap_or(day); // past midnight before the next RMC
         }
         last_tod = Some(tod);
@@ -292,5 +294,29 @@ mod tests {
         assert_eq!(log.fixes.len(), 3);
         assert!(log.fixes[0].valid && !log.fixes[1].valid && log.fixes[2].valid);
         assert_eq!(log.fixes[2].time.to_rfc3339(), "2026-11-02T00:00:01+00:00");
+    }
+
+    #[test]
+    fn an_afternoon_log_keeps_its_date() {
+        // GGA before RMC in each epoch, after 12:00 UTC: the date must not advance (it did,
+        // and every RMC then looked like a jump back in time).
+        let mut text = String::new();
+        for s in 0..4 {
+            let t = format!("1322{:02}", 55 + s);
+            text += &sentence(&format!(
+                "GPGGA,{t},3954.2520,N,11624.4440,E,1,08,1.0,44.0,M,,M,,"
+            ));
+            text += "
+";
+            text += &sentence(&format!(
+                "GPRMC,{t},A,3954.2520,N,11624.4440,E,10.0,0.0,291126,,"
+            ));
+            text += "
+";
+        }
+        let log = parse(&text);
+        assert_eq!(log.fixes.len(), 4, "{:?}", log.warnings);
+        assert!(log.warnings.is_empty(), "{:?}", log.warnings);
+        assert_eq!(log.fixes[3].time.to_rfc3339(), "2026-11-29T13:22:58+00:00");
     }
 }
