@@ -46,6 +46,8 @@ pub struct Channelizer {
     frames: u64,
     fft: Arc<dyn Fft<f32>>,
     scratch: Vec<Complex32>,
+    /// Branch sums of a block of frames (the FFT's input).
+    sums: Vec<Complex32>,
     k: Kernels,
 }
 
@@ -101,7 +103,7 @@ impl Channelizer {
         let len = prototype.len();
         let taps_dup: Vec<f32> = prototype.iter().rev().flat_map(|&t| [t, t]).collect();
         let fft = FftPlanner::new().plan_fft_inverse(m);
-        let scratch = vec![Complex32::default(); fft.get_inplace_scratch_len()];
+        let scratch = vec![Complex32::default(); fft.get_outofplace_scratch_len()];
         Ok(Channelizer {
             m,
             hop,
@@ -112,6 +114,7 @@ impl Channelizer {
             frames: 0,
             fft,
             scratch,
+            sums: vec![Complex32::default(); (16384 / m).max(1) * m],
             k,
         })
     }
@@ -162,7 +165,7 @@ impl Channelizer {
         };
         let taps = self.taps_dup.len() / 2;
         // Blocks of frames small enough to stay in cache between the branch sums and the FFT.
-        let block = (16384 / m).max(1);
+        let block = self.sums.len() / m;
         let mut f0 = 0;
         while f0 < frames {
             // Frames of one block come from one source (buf or input).
@@ -172,16 +175,19 @@ impl Channelizer {
                 frames.min(f0 + block)
             };
             let o = &mut out[f0 * m..f1 * m];
+            let sums = &mut self.sums[..(f1 - f0) * m];
             let end = first_end + f0 * hop;
             if f0 < in_buf {
                 let w = &self.buf[end..end + (f1 - f0 - 1) * hop + taps];
-                (self.k.pfb_frames_cf32)(w, hop, &self.taps_dup, m, o);
+                (self.k.pfb_frames_cf32)(w, hop, &self.taps_dup, m, sums);
             } else {
                 // Window of the frame ending at e starts at input index e + 1 − taps = e − hist.
                 let w = &input[end - hist..end - hist + (f1 - f0 - 1) * hop + taps];
-                (self.k.pfb_frames_cf32)(w, hop, &self.taps_dup, m, o);
+                (self.k.pfb_frames_cf32)(w, hop, &self.taps_dup, m, sums);
             }
-            self.fft.process_with_scratch(o, &mut self.scratch);
+            // Out of place: rustfft's in-place transforms copy through the scratch.
+            self.fft
+                .process_outofplace_with_scratch(sums, o, &mut self.scratch);
             if hop != m {
                 for (f, v) in o.chunks_exact_mut(m).enumerate() {
                     if (self.frames + (f0 + f) as u64) % 2 == 1 {

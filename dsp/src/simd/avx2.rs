@@ -682,15 +682,7 @@ unsafe fn fir_impl(x: &[Complex32], h: &[f32], out: &mut [Complex32]) {
 /// (Holding taps in registers across frames was tried: it walks each window once per branch
 /// group with a 1 KiB stride, and measured slower from cache-set conflicts and 4K aliasing.)
 pub fn pfb_frames_cf32(x: &[Complex32], hop: usize, hd: &[f32], m: usize, out: &mut [Complex32]) {
-    assert!(
-        m > 0 && hd.len() % (2 * m) == 0 && out.len() % m == 0,
-        "pfb: shapes"
-    );
-    let (rows, frames) = (hd.len() / (2 * m), out.len() / m);
-    assert!(
-        frames == 0 || x.len() >= (frames - 1) * hop + rows * m,
-        "pfb: input too short"
-    );
+    let (rows, frames) = super::scalar::pfb_shape(x, hop, hd, m, out);
     if m % 8 != 0 || rows == 0 {
         return super::scalar::pfb_frames_cf32(x, hop, hd, m, out);
     }

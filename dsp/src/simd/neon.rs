@@ -499,15 +499,7 @@ unsafe fn fir_impl(x: &[Complex32], h: &[f32], out: &mut [Complex32]) {
 
 /// Polyphase branch sums of consecutive frames, two branches per register, stored reversed.
 pub fn pfb_frames_cf32(x: &[Complex32], hop: usize, hd: &[f32], m: usize, out: &mut [Complex32]) {
-    assert!(
-        m > 0 && hd.len() % (2 * m) == 0 && out.len() % m == 0,
-        "pfb: shapes"
-    );
-    let (rows, frames) = (hd.len() / (2 * m), out.len() / m);
-    assert!(
-        frames == 0 || x.len() >= (frames - 1) * hop + rows * m,
-        "pfb: input too short"
-    );
+    let (rows, frames) = scalar::pfb_shape(x, hop, hd, m, out);
     if m % 4 != 0 || rows == 0 {
         return scalar::pfb_frames_cf32(x, hop, hd, m, out);
     }

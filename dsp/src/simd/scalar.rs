@@ -234,11 +234,14 @@ pub fn fir_cf32_f32(x: &[Complex32], h: &[f32], out: &mut [Complex32]) {
     }
 }
 
-/// Polyphase filter-bank branch sums for consecutive frames, written in reverse branch order:
-/// with `m` branches, `rows = hd.len() / (2m)` taps per branch and `frames = out.len() / m`,
-/// out[f·m + m − 1 − p] = Σ_r x[f·hop + r·m + p]·h[r·m + p], the real taps duplicated per
-/// component in `hd`. (Reversed because the channelizer's window runs backwards in time.)
-pub fn pfb_frames_cf32(x: &[Complex32], hop: usize, hd: &[f32], m: usize, out: &mut [Complex32]) {
+/// (rows, frames) of a [`pfb_frames_cf32`] call, after checking the shapes every path relies on.
+pub(super) fn pfb_shape(
+    x: &[Complex32],
+    hop: usize,
+    hd: &[f32],
+    m: usize,
+    out: &[Complex32],
+) -> (usize, usize) {
     assert!(
         m > 0 && hd.len() % (2 * m) == 0 && out.len() % m == 0,
         "pfb: shapes"
@@ -248,6 +251,15 @@ pub fn pfb_frames_cf32(x: &[Complex32], hop: usize, hd: &[f32], m: usize, out: &
         frames == 0 || x.len() >= (frames - 1) * hop + rows * m,
         "pfb: input too short"
     );
+    (rows, frames)
+}
+
+/// Polyphase filter-bank branch sums for consecutive frames, written in reverse branch order:
+/// with `m` branches, `rows = hd.len() / (2m)` taps per branch and `frames = out.len() / m`,
+/// out[f·m + m − 1 − p] = Σ_r x[f·hop + r·m + p]·h[r·m + p], the real taps duplicated per
+/// component in `hd`. (Reversed because the channelizer's window runs backwards in time.)
+pub fn pfb_frames_cf32(x: &[Complex32], hop: usize, hd: &[f32], m: usize, out: &mut [Complex32]) {
+    let (rows, _) = pfb_shape(x, hop, hd, m, out);
     for (f, o) in out.chunks_exact_mut(m).enumerate() {
         let w = &x[f * hop..f * hop + rows * m];
         for p in 0..m {
