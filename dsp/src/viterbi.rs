@@ -49,6 +49,14 @@ fn parity(v: u8) -> u8 {
     (v.count_ones() & 1) as u8
 }
 
+/// The ACS sign tables of a checked octal polynomial pair (both decoders).
+fn checked_code(poly_a: u8, poly_b: u8) -> Result<K7Code, DspError> {
+    Ok(code_tables(
+        check_poly("poly_a", poly_a)?,
+        check_poly("poly_b", poly_b)?,
+    ))
+}
+
 fn code_tables(ma: u8, mb: u8) -> K7Code {
     let mut code = K7Code {
         sign_a: [0; 32],
@@ -144,10 +152,8 @@ impl ViterbiK7 {
         max_bits: usize,
         k: Kernels,
     ) -> Result<ViterbiK7, DspError> {
-        let ma = check_poly("poly_a", poly_a)?;
-        let mb = check_poly("poly_b", poly_b)?;
         Ok(ViterbiK7 {
-            code: code_tables(ma, mb),
+            code: checked_code(poly_a, poly_b)?,
             k,
             decisions: vec![0; max_bits + TAIL_BITS],
         })
@@ -214,8 +220,7 @@ impl ViterbiStream {
         traceback: usize,
         k: Kernels,
     ) -> Result<ViterbiStream, DspError> {
-        let ma = check_poly("poly_a", poly_a)?;
-        let mb = check_poly("poly_b", poly_b)?;
+        let code = checked_code(poly_a, poly_b)?;
         if !(TAIL_BITS..=1 << 16).contains(&traceback) {
             return Err(invalid(
                 "traceback",
@@ -224,7 +229,7 @@ impl ViterbiStream {
         }
         let chunk = (4 * traceback).max(1024);
         Ok(ViterbiStream {
-            code: code_tables(ma, mb),
+            code,
             k,
             metrics: [0; 64],
             decisions: vec![0; traceback + chunk],
