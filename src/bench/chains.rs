@@ -123,6 +123,7 @@ pub fn cofdm(
     p: crate::cofdm::TxParams,
     bw_hz: f64,
     symbols: usize,
+    threads: usize,
 ) -> Result<Chain> {
     use crate::cofdm::params::elementary_rate_hz;
     use crate::cofdm::tx::{Channel, Transmitter, TsSource};
@@ -144,7 +145,9 @@ pub fn cofdm(
         fs_hz: fs,
         samples,
         run: Box::new(move || {
-            let Ok(mut rx) = CofdmReceiver::new(RxConfig::new(fs, Some(bw_hz))) else {
+            let mut cfg = RxConfig::new(fs, Some(bw_hz));
+            cfg.threads = threads;
+            let Ok(mut rx) = CofdmReceiver::new(cfg) else {
                 return 0;
             };
             let mut out = Vec::new();
@@ -158,7 +161,8 @@ pub fn cofdm(
 }
 
 /// The COFDM chains: a 2 MHz body-worn link (2K QPSK 1/2), a 2 MHz 8K 64QAM 3/4 link and a
-/// full 8 MHz 2K 64QAM 3/4 link.
+/// full 8 MHz 2K 64QAM 3/4 link, on one thread, and the 8 MHz link again with the decoding
+/// chain on a second thread.
 pub fn cofdm_all() -> Result<Vec<Chain>> {
     use crate::cofdm::{CodeRate, Constellation, Guard, Mode, TxParams};
     let p = |mode, guard, constellation, code_rate| TxParams {
@@ -175,6 +179,7 @@ pub fn cofdm_all() -> Result<Vec<Chain>> {
             p(Mode::K2, Guard::G4, Constellation::Qpsk, CodeRate::R12),
             2e6,
             300,
+            1,
         )?,
         cofdm(
             "cofdm_2mhz_8k_64qam_r34_gi32",
@@ -182,6 +187,7 @@ pub fn cofdm_all() -> Result<Vec<Chain>> {
             p(Mode::K8, Guard::G32, Constellation::Qam64, CodeRate::R34),
             2e6,
             150,
+            1,
         )?,
         cofdm(
             "cofdm_8mhz_2k_64qam_r34_gi8",
@@ -189,6 +195,15 @@ pub fn cofdm_all() -> Result<Vec<Chain>> {
             p(Mode::K2, Guard::G8, Constellation::Qam64, CodeRate::R34),
             8e6,
             300,
+            1,
+        )?,
+        cofdm(
+            "cofdm_8mhz_2k_64qam_r34_gi8_2t",
+            "the same on two threads (Viterbi/RS beside sync/equaliser)",
+            p(Mode::K2, Guard::G8, Constellation::Qam64, CodeRate::R34),
+            8e6,
+            300,
+            2,
         )?,
     ])
 }

@@ -127,7 +127,7 @@ pub fn run(a: BenchArgs) -> Result<()> {
     }
     writeln!(
         out,
-        "\nwhole chains (× real time at the capture's own rate, one thread):"
+        "\nwhole chains (× real time at the capture's own rate; one thread unless marked _2t):"
     )?;
     for mut c in chains::all()? {
         c.run();

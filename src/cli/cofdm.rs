@@ -36,6 +36,10 @@ pub struct CofdmArgs {
     /// MER per carrier as PNG
     #[arg(long = "mer-carriers")]
     mer_carriers: Option<PathBuf>,
+    /// Threads: 1 decodes on one core; 2 (default when the machine has two cores or more) runs
+    /// the Viterbi/RS chain beside synchronisation and equalisation
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
+    threads: Option<u8>,
     /// No progress bar or warnings on stderr
     #[arg(long, short)]
     quiet: bool,
@@ -73,7 +77,11 @@ pub fn run(a: CofdmArgs) -> anyhow::Result<()> {
             None => choose_bw(&a, fs)?,
         },
     };
-    let mut rx = CofdmReceiver::new(RxConfig::new(fs, bw)).with_context(|| name.clone())?;
+    let mut cfg = RxConfig::new(fs, bw);
+    if let Some(n) = a.threads {
+        cfg.threads = n as usize;
+    }
+    let mut rx = CofdmReceiver::new(cfg).with_context(|| name.clone())?;
     let pb = progress(info.num_samples, a.quiet);
     let mut packets: Vec<TsPacket> = Vec::new();
     let keep_ts = a.ts.is_some();

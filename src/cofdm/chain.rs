@@ -2,7 +2,7 @@
 //! depuncturing, Viterbi, outer deinterleaving, RS(204,188) and energy-dispersal removal →
 //! transport-stream packets; pre-/post-Viterbi BER and MER on the way.
 
-use super::inner::{Depuncturer, G1, G2};
+use super::inner::{pattern, G1, G2};
 use super::interleave::{symbol_deinterleave, symbol_permutation, BitInterleaver, BLOCK_WORDS};
 use super::mapping::{demap, slice};
 use super::outer::{
@@ -87,20 +87,22 @@ pub struct Chain {
     c: Constellation,
     v: usize,
     h: Vec<u32>,
-    bi: BitInterleaver,
     scale: f32,
     yp: Vec<Complex32>,
     yp_csi: Vec<f32>,
     words: Vec<f32>,
-    block: Vec<f32>,
-    q: Vec<i8>,
+    /// For coded bit i of a symbol (transmission order): its soft value in `words` (bit
+    /// deinterleaving) and its slot in `pairs` (depuncturing; a symbol holds whole puncturing
+    /// periods, and the slots of punctured bits stay 0 = erasure).
+    gather: Vec<u32>,
+    dep_slot: Vec<u32>,
     pairs: Vec<i8>,
-    dep: Depuncturer,
     vit: ViterbiStream,
     bits: Vec<u8>,
-    /// Hard decisions of the depunctured pairs not yet matched with decoded bits (2 bits + 2
-    /// erasure flags per pair), for the pre-Viterbi BER.
-    hard: std::collections::VecDeque<u8>,
+    /// Depunctured pairs fed to the decoder and not yet matched with its decisions (for the
+    /// pre-Viterbi BER); `hist_pos` is the pair of the next decision.
+    hist: Vec<i8>,
+    hist_pos: usize,
     reenc: ConvEncoderK7,
     reenc_buf: Vec<u8>,
     decoded_total: u64,
@@ -127,7 +129,7 @@ pub struct Chain {
     /// A sample of equalised cells for the constellation picture.
     pub points: Vec<Complex32>,
     points_stride: usize,
-    points_seen: usize,
+    points_skip: usize,
 }
 
 impl Chain {
@@ -135,12 +137,30 @@ impl Chain {
         let c = params.constellation;
         let (n, d) = params.code_rate.ratio();
         let coded = params.coded_bits_per_symbol() as u64;
+        let v = c.bits();
+        let bi = BitInterleaver::new(c);
+        let bl = BLOCK_WORDS * v;
+        let gather: Vec<u32> = (0..coded as usize)
+            .map(|i| ((i / bl) * bl) as u32 + bi.slot[i % bl])
+            .collect();
+        let (px, py) = pattern(params.code_rate);
+        let mut dep_slot = Vec::with_capacity(coded as usize);
+        let mut pair = 0usize;
+        while dep_slot.len() < coded as usize {
+            let ph = pair % px.len();
+            if px[ph] == 1 {
+                dep_slot.push(2 * pair as u32);
+            }
+            if py[ph] == 1 && dep_slot.len() < coded as usize {
+                dep_slot.push(2 * pair as u32 + 1);
+            }
+            pair += 1;
+        }
         Chain {
             params,
             c,
-            v: c.bits(),
+            v,
             h: symbol_permutation(params.mode),
-            bi: BitInterleaver::new(c),
             scale: match c {
                 Constellation::Qpsk => 40.0,
                 Constellation::Qam16 => 24.0,
@@ -149,15 +169,15 @@ impl Chain {
             yp: vec![Complex32::default(); params.mode.data_cells()],
             yp_csi: vec![0.0; params.mode.data_cells()],
             words: vec![0.0; params.coded_bits_per_symbol()],
-            block: vec![0.0; BLOCK_WORDS * c.bits()],
-            q: Vec::with_capacity(params.coded_bits_per_symbol()),
-            pairs: Vec::with_capacity(4 * params.coded_bits_per_symbol()),
-            dep: Depuncturer::new(params.code_rate),
+            gather,
+            dep_slot,
+            pairs: vec![0; 2 * pair],
             vit: ViterbiStream::new(G1, G2, TRACEBACK).expect("valid DVB-T code"),
             reenc: ConvEncoderK7::new(G1, G2).expect("valid DVB-T code"),
             reenc_buf: Vec::new(),
             bits: Vec::with_capacity(2 * params.coded_bits_per_symbol()),
-            hard: Default::default(),
+            hist: Vec::new(),
+            hist_pos: 0,
             decoded_total: 0,
             fed_bits: 0,
             marks: Default::default(),
@@ -177,7 +197,7 @@ impl Chain {
             mer_carrier: vec![(0.0, 0.0); params.mode.carriers()],
             points: Vec::new(),
             points_stride: 1,
-            points_seen: 0,
+            points_skip: 0,
         }
     }
 
@@ -198,8 +218,13 @@ impl Chain {
             let m = &mut self.mer_carrier[k];
             m.0 += sig;
             m.1 += err;
-            self.points_seen += 1;
-            if i % 7 == 0 && self.points_seen % self.points_stride == 0 {
+            if i % 7 != 0 {
+                continue;
+            }
+            if self.points_skip > 0 {
+                self.points_skip -= 1;
+            } else {
+                self.points_skip = self.points_stride - 1;
                 if self.points.len() >= 6000 {
                     self.points.retain({
                         let mut t = false;
@@ -221,28 +246,20 @@ impl Chain {
         for (w, (&z, &csi)) in self.yp.iter().zip(self.yp_csi.iter()).enumerate() {
             demap(self.c, z, csi, &mut self.words[w * v..(w + 1) * v]);
         }
-        self.q.clear();
-        let bl = BLOCK_WORDS * v;
-        for blk in self.words.chunks_exact(bl) {
-            self.bi.deinterleave(blk, &mut self.block);
-            for &x in &self.block {
-                self.q
-                    .push((x * self.scale).round().clamp(-127.0, 127.0) as i8);
-            }
+        // Bit deinterleaving, quantisation and depuncturing in one pass.
+        let scale = self.scale;
+        for (&g, &d) in self.gather.iter().zip(self.dep_slot.iter()) {
+            let x = (self.words[g as usize] * scale).clamp(-127.0, 127.0);
+            // Round half away from zero (0 stays an erasure).
+            self.pairs[d as usize] = (x + 0.5f32.copysign(x)) as i8;
         }
         self.marks.push_back(SymMark {
             first_bit: self.fed_bits,
             l_sf: s.l_sf,
             sf_start: s.superframe_start_sample,
         });
-        self.dep.reset();
-        self.pairs.clear();
-        self.dep.push(&self.q, &mut self.pairs);
         self.fed_bits += (self.pairs.len() / 2) as u64;
-        for p in self.pairs.chunks_exact(2) {
-            let f = |x: i8| if x == 0 { 2u8 } else { (x > 0) as u8 };
-            self.hard.push_back(f(p[0]) | (f(p[1]) << 2));
-        }
+        self.hist.extend_from_slice(&self.pairs);
         self.bits.clear();
         self.vit.push(&self.pairs, &mut self.bits);
         let bits = std::mem::take(&mut self.bits);
@@ -263,19 +280,28 @@ impl Chain {
         // Pre-Viterbi BER: re-encode the decisions and compare with the hard channel bits.
         self.reenc_buf.resize(2 * bits.len(), 0);
         self.reenc.encode(bits, &mut self.reenc_buf);
-        for (&b, xy) in bits.iter().zip(self.reenc_buf.chunks_exact(2)) {
-            let hp = self.hard.pop_front().unwrap_or(0xF);
-            if self.decoded_total >= 7 {
-                let (x, y) = (xy[0], xy[1]);
-                for (got, want) in [(hp & 3, x), (hp >> 2 & 3, y)] {
-                    if got != 2 {
-                        self.stats.pre_bits += 1;
-                        self.stats.pre_errors += (got != want) as u64;
-                    }
-                }
-            }
-            self.decoded_total += 1;
-            self.bitbuf.push(b);
+        // Decision d re-encodes to the pair the decoder was fed as pair d; the first 7 are
+        // skipped (the encoder's state is not yet known there). Erasures (0) do not count.
+        let skip = 7u64
+            .saturating_sub(self.decoded_total)
+            .min(bits.len() as u64) as usize;
+        let from = (2 * (self.hist_pos + skip)).min(self.hist.len());
+        let to = (2 * (self.hist_pos + bits.len())).min(self.hist.len());
+        let (mut nb, mut ne) = (0u64, 0u64);
+        for (&soft, &want) in self.hist[from..to].iter().zip(&self.reenc_buf[2 * skip..]) {
+            let live = (soft != 0) as u64;
+            nb += live;
+            ne += live & ((soft > 0) as u8 ^ want) as u64;
+        }
+        self.stats.pre_bits += nb;
+        self.stats.pre_errors += ne;
+        self.hist_pos += bits.len();
+        self.decoded_total += bits.len() as u64;
+        self.bitbuf.extend_from_slice(bits);
+        if 2 * self.hist_pos >= self.hist.len() / 2 {
+            let done = (2 * self.hist_pos).min(self.hist.len());
+            self.hist.drain(..done);
+            self.hist_pos -= done / 2;
         }
         self.packet_layer(out);
     }

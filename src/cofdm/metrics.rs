@@ -2,8 +2,8 @@
 //! Viterbi, RS counts, TS continuity errors, carrier and clock offsets, channel impulse
 //! response with echoes against the guard interval, and the channel's time variation.
 
-use super::chain::{Chain, TsPacket};
-use super::params::{Guard, Mode};
+use super::chain::{ChainStats, TsPacket};
+use super::params::{Guard, Mode, TxParams};
 use super::pilots::Layout;
 use super::tps::Tps;
 use num_complex::Complex32;
@@ -274,9 +274,14 @@ impl Metrics {
     }
 
     /// Assemble the summary.
-    pub fn summary(&self, chain: Option<&Chain>, locked: bool, bw_hz: f64) -> Summary {
+    pub fn summary(
+        &self,
+        chain: Option<(&ChainStats, &TxParams)>,
+        locked: bool,
+        bw_hz: f64,
+    ) -> Summary {
         let db = |x: f64| 10.0 * x.log10();
-        let stats = chain.map(|c| &c.stats);
+        let stats = chain.map(|c| c.0);
         // The error includes the channel estimate's own noise, a known fraction of the
         // cell noise (see `CHANNEL_ESTIMATE_NOISE`): take it out.
         let mer = stats
@@ -359,7 +364,7 @@ impl Metrics {
             doppler_hz: var
                 .zip(ts_s)
                 .map(|(v, ts)| v.sqrt() / (2.0 * std::f64::consts::PI * ts)),
-            ts_bitrate_bps: chain.map(|c| c.params.ts_bitrate_bps(self.fs_e)),
+            ts_bitrate_bps: chain.map(|c| c.1.ts_bitrate_bps(self.fs_e)),
             nonfinite_samples: self.nonfinite,
             clipped_samples: self.clipped,
             cut_symbol: self.cut_symbol,

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod outer;
 pub mod params;
 pub mod pilots;
+pub mod pipeline;
 pub mod rx;
 pub mod sync;
 pub mod tps;

@@ -101,7 +101,7 @@ impl ConvInterleaver {
         let h = self.heads[j];
         let out = f[h];
         f[h] = b;
-        self.heads[j] = (h + 1) % f.len();
+        self.heads[j] = if h + 1 == f.len() { 0 } else { h + 1 };
         out
     }
 }

@@ -6,6 +6,7 @@ use super::chain::{Chain, EqSymbol, TsPacket};
 use super::metrics::{Metrics, Summary};
 use super::params::{elementary_rate_hz, Guard, Mode, TxParams};
 use super::pilots::{Layout, PILOT_BOOST};
+use super::pipeline::Decoder;
 use super::sync::{detect, fft_at, integer_cfo, pilot_phase, CpPeak};
 use super::tps::{self, Tps};
 use linkscope_dsp::resample::Resampler;
@@ -24,6 +25,9 @@ pub struct RxConfig {
     pub bw_hz: Option<f64>,
     /// Largest carrier offset searched, in carrier spacings.
     pub max_cfo_carriers: i32,
+    /// Threads: 1 decodes inline; 2 (the default on a machine with two or more cores) runs
+    /// the demapping, Viterbi and RS chain on a second thread, beside sync and equalisation.
+    pub threads: usize,
 }
 
 impl RxConfig {
@@ -32,6 +36,9 @@ impl RxConfig {
             fs_hz,
             bw_hz,
             max_cfo_carriers: 8,
+            threads: std::thread::available_parallelism()
+                .map(|n| n.get().min(2))
+                .unwrap_or(1),
         }
     }
 }
@@ -198,7 +205,10 @@ struct Track {
     /// Start sample of every symbol by count (for superframe start positions).
     starts: VecDeque<(u64, f64)>,
     pending: VecDeque<(u64, usize, Vec<Complex32>, Vec<f32>)>,
-    chain: Option<Chain>,
+    chain: Option<Decoder>,
+    threaded: bool,
+    /// Packets flushed from a chain that was replaced (the parameters changed).
+    held: Vec<TsPacket>,
     carriers: [Arc<Vec<usize>>; 4],
     tps: Option<Tps>,
     cell_hi: Option<u8>,
@@ -221,6 +231,8 @@ pub struct CofdmReceiver {
     interp: Interpolator,
     pub metrics: Metrics,
     finished: bool,
+    /// Packets flushed at a gap in the input, handed out with the next call.
+    held: Vec<TsPacket>,
 }
 
 fn wrap(x: f64) -> f64 {
@@ -259,6 +271,7 @@ impl CofdmReceiver {
             planner: FftPlanner::new(),
             interp: Interpolator::new(),
             finished: false,
+            held: Vec::new(),
         })
     }
 
@@ -278,6 +291,7 @@ impl CofdmReceiver {
         };
         self.metrics.input(x);
         let before = out.len();
+        out.append(&mut self.held);
         match &mut self.resampler {
             Some(r) => {
                 let tmp: Vec<Complex32> = x.iter().map(clean).collect();
@@ -286,6 +300,12 @@ impl CofdmReceiver {
             None => self.buf.extend(x.iter().map(clean)),
         }
         self.run(out, false);
+        if let Some(t) = &mut self.track {
+            out.append(&mut t.held);
+            if let Some(c) = &mut t.chain {
+                c.poll(out);
+            }
+        }
         self.metrics.packets(&out[before..]);
     }
 
@@ -301,9 +321,11 @@ impl CofdmReceiver {
 
     /// Samples lost by a live input: the symbol timing is gone, acquire again.
     pub fn gap(&mut self, _seconds: f64) {
-        let mut out = Vec::new();
-        if let Some(c) = self.track.as_mut().and_then(|t| t.chain.as_mut()) {
-            c.finish(&mut out);
+        if let Some(t) = &mut self.track {
+            self.held.append(&mut t.held);
+            if let Some(c) = &mut t.chain {
+                c.finish(&mut self.held);
+            }
         }
         self.track = None;
         self.buf_abs += self.buf.len() as u64;
@@ -318,8 +340,10 @@ impl CofdmReceiver {
         }
         self.finished = true;
         let before = out.len();
+        out.append(&mut self.held);
         self.run(out, true);
         if let Some(t) = &mut self.track {
+            out.append(&mut t.held);
             if let Some(c) = &mut t.chain {
                 c.finish(out);
             }
@@ -502,6 +526,8 @@ impl CofdmReceiver {
             starts: VecDeque::new(),
             pending: VecDeque::new(),
             chain: None,
+            threaded: self.cfg.threads > 1,
+            held: Vec::new(),
             carriers,
             layout,
             tps: None,
@@ -674,12 +700,14 @@ impl CofdmReceiver {
             m.channel(&t.h, count);
             if !t.pulled {
                 while let Some((c, p, y)) = t.early.pop_front() {
-                    let (cells, csi) = Self::equalise(&t.h, &t.layout.data[p], &y);
+                    let (mut cells, mut csi) = Self::buffers(t);
+                    Self::equalise(&t.h, &t.layout.data[p], &y, &mut cells, &mut csi);
                     t.pending.push_back((c, p, cells, csi));
                 }
             }
             t.early.clear();
-            let (cells, csi) = Self::equalise(&t.h, &t.layout.data[ph], &t.y);
+            let (mut cells, mut csi) = Self::buffers(t);
+            Self::equalise(&t.h, &t.layout.data[ph], &t.y, &mut cells, &mut csi);
             t.pending.push_back((count, ph, cells, csi));
         }
         // Decode what the frame position and TPS allow.
@@ -698,15 +726,22 @@ impl CofdmReceiver {
     }
 
     /// Data cells of `y` divided by the channel, and the channel state (|H|², mean 1).
+    /// Buffers for one symbol's cells (reused from the chain once it has them).
+    fn buffers(t: &mut Track) -> (Vec<Complex32>, Vec<f32>) {
+        t.chain.as_mut().map(|c| c.buffers()).unwrap_or_default()
+    }
+
     fn equalise(
         h: &[Complex32],
         carriers: &[usize],
         y: &[Complex32],
-    ) -> (Vec<Complex32>, Vec<f32>) {
+        cells: &mut Vec<Complex32>,
+        csi: &mut Vec<f32>,
+    ) {
         let mean_h: f32 =
             carriers.iter().map(|&k| h[k].norm_sqr()).sum::<f32>() / carriers.len().max(1) as f32;
-        let mut cells = Vec::with_capacity(carriers.len());
-        let mut csi = Vec::with_capacity(carriers.len());
+        cells.clear();
+        csi.clear();
         for &k in carriers {
             let p = h[k].norm_sqr();
             cells.push(if p > 0.0 {
@@ -716,7 +751,6 @@ impl CofdmReceiver {
             });
             csi.push(p / mean_h.max(1e-12));
         }
-        (cells, csi)
     }
 
     fn tps_check(t: &mut Track, m: &mut Metrics) {
@@ -765,15 +799,19 @@ impl CofdmReceiver {
             },
         };
         if t.chain.as_ref().is_some_and(|c| {
-            c.params.constellation != params.constellation || c.params.code_rate != params.code_rate
+            c.params().constellation != params.constellation
+                || c.params().code_rate != params.code_rate
         }) {
-            t.chain = None;
+            // New parameters: what the old chain holds comes out, then a new chain starts.
+            if let Some(mut old) = t.chain.take() {
+                old.finish(&mut t.held);
+            }
         }
         if t.chain.is_none() {
-            t.chain = Some(Chain::new(params));
+            t.chain = Some(Decoder::new(params, t.threaded));
         }
         if let Some(c) = &mut t.chain {
-            c.params.cell_id = params.cell_id;
+            c.set_cell_id(params.cell_id);
         }
         t.tps = Some(tp);
         m.tps = Some(tp);
@@ -800,19 +838,26 @@ impl CofdmReceiver {
                 csi,
                 carriers: t.carriers[ph].clone(),
             };
-            chain.push_symbol(&s, out);
+            chain.push(s, out);
         }
     }
 
     /// The results so far.
     pub fn summary(&self) -> Summary {
-        let chain = self.track.as_ref().and_then(|t| t.chain.as_ref());
+        let chain = self
+            .track
+            .as_ref()
+            .and_then(|t| t.chain.as_ref())
+            .map(|c| (c.stats(), c.params()));
         self.metrics
             .summary(chain, self.track.is_some(), self.bw_hz)
     }
 
-    /// The decoding chain (after TPS lock).
+    /// The decoding chain (after TPS lock; with two threads, after [`CofdmReceiver::finish`]).
     pub fn chain(&self) -> Option<&Chain> {
-        self.track.as_ref().and_then(|t| t.chain.as_ref())
+        self.track
+            .as_ref()
+            .and_then(|t| t.chain.as_ref())
+            .and_then(|c| c.chain())
     }
 }

@@ -28,6 +28,11 @@ const LOG: [u8; 256] = TABLES.1;
 /// a · b.
 #[inline]
 pub fn mul(a: u8, b: u8) -> u8 {
+    mul_const(a, b)
+}
+
+/// a · b, usable in constant tables.
+pub const fn mul_const(a: u8, b: u8) -> u8 {
     if a == 0 || b == 0 {
         0
     } else {
@@ -38,6 +43,11 @@ pub fn mul(a: u8, b: u8) -> u8 {
 /// α^e.
 #[inline]
 pub fn pow(e: u32) -> u8 {
+    pow_const(e)
+}
+
+/// α^e, usable in constant tables.
+pub const fn pow_const(e: u32) -> u8 {
     EXP[(e % 255) as usize]
 }
 

@@ -7,6 +7,23 @@ pub const N: usize = 204;
 pub const K: usize = 188;
 const NROOTS: usize = 16;
 
+/// x · α^j for every x: one table per root (4 KiB).
+static ROOT_MUL: [[u8; 256]; NROOTS] = root_tables();
+
+const fn root_tables() -> [[u8; 256]; NROOTS] {
+    let mut t = [[0u8; 256]; NROOTS];
+    let mut j = 0;
+    while j < NROOTS {
+        let mut x = 0;
+        while x < 256 {
+            t[j][x] = gf::mul_const(x as u8, gf::pow_const(j as u32));
+            x += 1;
+        }
+        j += 1;
+    }
+    t
+}
+
 fn generator() -> [u8; NROOTS + 1] {
     // g(x) = Π (x + α^i), coefficients g[0] = x^16 … g[16] = x^0.
     let mut g = [0u8; NROOTS + 1];
@@ -40,10 +57,12 @@ pub fn encode(data: &[u8; K]) -> [u8; NROOTS] {
 /// Correct a 204-byte codeword in place: Some(bytes corrected) or None when uncorrectable
 /// (the codeword is then left as received).
 pub fn decode(cw: &mut [u8; N]) -> Option<usize> {
+    // Syndromes S_j = r(α^j) by Horner's rule, the sixteen in parallel, each step a lookup.
     let mut s = [0u8; NROOTS];
-    for (j, sj) in s.iter_mut().enumerate() {
-        let a = gf::pow(j as u32);
-        *sj = cw.iter().fold(0u8, |acc, &c| gf::mul(acc, a) ^ c);
+    for &c in cw.iter() {
+        for (sj, t) in s.iter_mut().zip(ROOT_MUL.iter()) {
+            *sj = t[*sj as usize] ^ c;
+        }
     }
     if s.iter().all(|&x| x == 0) {
         return Some(0);
