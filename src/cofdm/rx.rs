@@ -280,8 +280,15 @@ impl CofdmReceiver {
         self.fs_e
     }
 
-    /// Feed samples; decoded TS packets are appended to `out`.
+    /// Feed samples (any number); decoded TS packets are appended to `out`.
     pub fn process(&mut self, x: &[Complex32], out: &mut Vec<TsPacket>) {
+        // In blocks: the buffer stays small however much is given at once.
+        for block in x.chunks(1 << 16) {
+            self.process_block(block, out);
+        }
+    }
+
+    fn process_block(&mut self, x: &[Complex32], out: &mut Vec<TsPacket>) {
         let clean = |c: &Complex32| {
             if c.re.is_finite() && c.im.is_finite() {
                 *c
