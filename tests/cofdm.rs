@@ -660,6 +660,29 @@ fn gen_then_cli_recovers_the_sent_ts_and_draws_the_plots() {
     }
 }
 
+/// A link signalling a hierarchical mode in TPS (α = 2 here): the mode and channel are still
+/// measured, no transport stream is decoded, and the status says why.
+#[test]
+fn hierarchical_signalling_is_reported_and_not_decoded() {
+    let p = TxParams {
+        mode: Mode::K2,
+        guard: Guard::G8,
+        constellation: Constellation::Qam16,
+        code_rate: CodeRate::R23,
+        cell_id: None,
+    };
+    let mut tx = Transmitter::new(p, 0.1);
+    tx.signal_hierarchy(2);
+    let x = tx.symbols(&mut TsSource::prbs(3), 300);
+    let (rx, pk) = decode(&x, elementary_rate_hz(2e6), Some(2e6));
+    let s = rx.summary();
+    assert!(pk.is_empty(), "{} packets", pk.len());
+    assert_eq!(s.hierarchy.as_deref(), Some("alpha=2"));
+    assert_eq!(s.mode, Some(Mode::K2));
+    assert_eq!(s.constellation, Some(Constellation::Qam16));
+    assert!(s.status.contains("hierarchical"), "{}", s.status);
+}
+
 #[test]
 fn bad_inputs_give_a_clear_status_and_no_panic() {
     let d = tempfile::tempdir().unwrap();

@@ -305,6 +305,13 @@ impl Metrics {
             )
         } else if self.tps.is_none() {
             "OFDM found but no TPS decoded (too little signal or input too short)".to_string()
+        } else if let Some(t) = self.tps.filter(|t| t.hierarchy != 0) {
+            format!(
+                "hierarchical transmission signalled in TPS ({}): linkscope decodes \
+                 non-hierarchical links only; mode, level, offsets and channel are measured, no \
+                 transport stream is decoded",
+                hierarchy_name(t.hierarchy)
+            )
         } else if stats.is_none_or(|s| s.packets == 0) {
             "TPS decoded but no transport stream packet synchronised".to_string()
         } else if stats.is_some_and(|s| s.rs_uncorrectable > 0) {
@@ -330,12 +337,7 @@ impl Metrics {
             guard: self.guard,
             constellation: self.tps.map(|t| t.constellation),
             code_rate: self.tps.map(|t| t.code_rate_hp),
-            hierarchy: self.tps.map(|t| {
-                ["non-hierarchical", "alpha=1", "alpha=2", "alpha=4"]
-                    .get(t.hierarchy as usize)
-                    .unwrap_or(&"reserved")
-                    .to_string()
-            }),
+            hierarchy: self.tps.map(|t| hierarchy_name(t.hierarchy).to_string()),
             cell_id: self.cell_id,
             bandwidth_hz: bw_hz,
             elementary_rate_hz: self.fs_e,
@@ -370,4 +372,12 @@ impl Metrics {
             cut_symbol: self.cut_symbol,
         }
     }
+}
+
+/// TPS hierarchy code s27–s29 as a name.
+fn hierarchy_name(code: u8) -> &'static str {
+    ["non-hierarchical", "alpha=1", "alpha=2", "alpha=4"]
+        .get(code as usize)
+        .copied()
+        .unwrap_or("reserved")
 }

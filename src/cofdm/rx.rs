@@ -805,16 +805,20 @@ impl CofdmReceiver {
                 _ => None,
             },
         };
-        if t.chain.as_ref().is_some_and(|c| {
-            c.params().constellation != params.constellation
-                || c.params().code_rate != params.code_rate
-        }) {
+        if tp.hierarchy != 0
+            || t.chain.as_ref().is_some_and(|c| {
+                c.params().constellation != params.constellation
+                    || c.params().code_rate != params.code_rate
+            })
+        {
             // New parameters: what the old chain holds comes out, then a new chain starts.
             if let Some(mut old) = t.chain.take() {
                 old.finish(&mut t.held);
             }
         }
-        if t.chain.is_none() {
+        // Hierarchical modes (separate HP and LP streams) are not decoded: no chain, and the
+        // summary says why.
+        if t.chain.is_none() && tp.hierarchy == 0 {
             t.chain = Some(Decoder::new(params, t.threaded));
         }
         if let Some(c) = &mut t.chain {

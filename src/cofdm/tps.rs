@@ -26,6 +26,12 @@ fn to_poly(s: &[u8]) -> u128 {
 
 /// TPS bits s0…s67 of frame `frame` (0…3) in a superframe.
 pub fn encode(p: &TxParams, frame: usize) -> [u8; 68] {
+    encode_signalling(p, frame, 0)
+}
+
+/// The TPS word with hierarchy code `hierarchy` (s27–s29: 0 non-hierarchical, 1/2/3 = α 1/2/4)
+/// signalled, whatever the cells carry.
+pub fn encode_signalling(p: &TxParams, frame: usize, hierarchy: u8) -> [u8; 68] {
     let mut d = [0u8; 68];
     fn set(d: &mut [u8; 68], start: usize, n: usize, v: u32) {
         for i in 0..n {
@@ -41,7 +47,7 @@ pub fn encode(p: &TxParams, frame: usize) -> [u8; 68] {
     set(&mut d, 17, 6, if p.cell_id.is_some() { 31 } else { 23 });
     set(&mut d, 23, 2, frame as u32 & 3);
     set(&mut d, 25, 2, p.constellation.tps_code() as u32);
-    set(&mut d, 27, 3, 0);
+    set(&mut d, 27, 3, hierarchy as u32 & 7);
     set(&mut d, 30, 3, p.code_rate.tps_code() as u32);
     set(&mut d, 33, 3, p.code_rate.tps_code() as u32);
     set(&mut d, 36, 2, p.guard.tps_code() as u32);

@@ -154,6 +154,14 @@ impl Transmitter {
         }
     }
 
+    /// Signal hierarchy code `code` (1/2/3 = α 1/2/4) in TPS while the cells stay
+    /// non-hierarchical: a mis-signalled link, or the signalling of a hierarchical one, for
+    /// testing how a receiver reports it.
+    pub fn signal_hierarchy(&mut self, code: u8) {
+        let p = self.params;
+        self.tps_words = [0, 1, 2, 3].map(|f| tps::encode_signalling(&p, f, code));
+    }
+
     /// TS packets consumed so far.
     pub fn packets_sent(&self) -> u64 {
         self.packets_sent
