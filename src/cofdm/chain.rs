@@ -2,7 +2,7 @@
 //! depuncturing, Viterbi, outer deinterleaving, RS(204,188) and energy-dispersal removal →
 //! transport-stream packets; pre-/post-Viterbi BER and MER on the way.
 
-use super::inner::{pattern, G1, G2};
+use super::inner::{depuncture_slots, G1, G2};
 use super::interleave::{symbol_deinterleave, symbol_permutation, BitInterleaver, BLOCK_WORDS};
 use super::mapping::{demap, slice};
 use super::outer::{
@@ -143,19 +143,7 @@ impl Chain {
         let gather: Vec<u32> = (0..coded as usize)
             .map(|i| ((i / bl) * bl) as u32 + bi.slot[i % bl])
             .collect();
-        let (px, py) = pattern(params.code_rate);
-        let mut dep_slot = Vec::with_capacity(coded as usize);
-        let mut pair = 0usize;
-        while dep_slot.len() < coded as usize {
-            let ph = pair % px.len();
-            if px[ph] == 1 {
-                dep_slot.push(2 * pair as u32);
-            }
-            if py[ph] == 1 && dep_slot.len() < coded as usize {
-                dep_slot.push(2 * pair as u32 + 1);
-            }
-            pair += 1;
-        }
+        let (dep_slot, pairs) = depuncture_slots(params.code_rate, coded as usize);
         Chain {
             params,
             c,
@@ -171,7 +159,7 @@ impl Chain {
             words: vec![0.0; params.coded_bits_per_symbol()],
             gather,
             dep_slot,
-            pairs: vec![0; 2 * pair],
+            pairs: vec![0; 2 * pairs],
             vit: ViterbiStream::new(G1, G2, TRACEBACK).expect("valid DVB-T code"),
             reenc: ConvEncoderK7::new(G1, G2).expect("valid DVB-T code"),
             reenc_buf: Vec::new(),

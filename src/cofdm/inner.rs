@@ -58,61 +58,24 @@ impl Encoder {
     }
 }
 
-/// Re-inserts erasures (0) at punctured positions: transmitted soft values → (X, Y) pairs.
-#[derive(Debug, Clone)]
-pub struct Depuncturer {
-    x: &'static [u8],
-    y: &'static [u8],
-    /// Position in the period and whether X of that position is already written.
-    phase: usize,
-    half: bool,
-}
-
-impl Depuncturer {
-    pub fn new(r: CodeRate) -> Depuncturer {
-        let (x, y) = pattern(r);
-        Depuncturer {
-            x,
-            y,
-            phase: 0,
-            half: false,
+/// Depuncturing as a table: the slot in the (X, Y) pair sequence of each of `coded`
+/// transmitted bits, from the start of a puncturing period, and the number of pairs they fill.
+/// Slots that no transmitted bit reaches are the punctured ones (erasures).
+pub fn depuncture_slots(r: CodeRate, coded: usize) -> (Vec<u32>, usize) {
+    let (x, y) = pattern(r);
+    let mut slots = Vec::with_capacity(coded);
+    let mut pair = 0usize;
+    while slots.len() < coded {
+        let ph = pair % x.len();
+        if x[ph] == 1 {
+            slots.push(2 * pair as u32);
         }
-    }
-
-    /// Back to the start of a puncturing period (the start of an OFDM symbol is one).
-    pub fn reset(&mut self) {
-        self.phase = 0;
-        self.half = false;
-    }
-
-    /// Append the (X, Y) pairs of `soft` to `out`; a pair cut by the end of `soft` is completed
-    /// by the next call.
-    pub fn push(&mut self, soft: &[i8], out: &mut Vec<i8>) {
-        let mut it = soft.iter().copied();
-        loop {
-            if !self.half {
-                if self.x[self.phase] == 1 {
-                    match it.next() {
-                        Some(v) => out.push(v),
-                        None => return,
-                    }
-                } else {
-                    out.push(0);
-                }
-                self.half = true;
-            }
-            if self.y[self.phase] == 1 {
-                match it.next() {
-                    Some(v) => out.push(v),
-                    None => return,
-                }
-            } else {
-                out.push(0);
-            }
-            self.half = false;
-            self.phase = (self.phase + 1) % self.x.len();
+        if y[ph] == 1 && slots.len() < coded {
+            slots.push(2 * pair as u32 + 1);
         }
+        pair += 1;
     }
+    (slots, pair)
 }
 
 #[cfg(test)]
@@ -135,14 +98,16 @@ mod tests {
             let mut out = Vec::new();
             e.push(&vec![1; 7 * 5 * 6 * n], &mut out);
             assert_eq!(out.len(), 7 * 5 * 6 * d, "{r:?}");
-            // Depuncturing restores one pair per input bit, split anywhere.
-            let soft: Vec<i8> = out.iter().map(|&b| if b == 1 { 50 } else { -50 }).collect();
-            let mut dp = Depuncturer::new(r);
-            let mut pairs = Vec::new();
-            for chunk in soft.chunks(13) {
-                dp.push(chunk, &mut pairs);
+            // Depuncturing puts every transmitted bit back on its mother-code pair: one pair
+            // per input bit, and the unpunctured encoder's bits at every slot reached.
+            let bits = 7 * 5 * 6 * n;
+            let (slots, pairs) = depuncture_slots(r, out.len());
+            assert_eq!(pairs, bits, "{r:?}");
+            let mut mother = Vec::new();
+            Encoder::new(CodeRate::R12).push(&vec![1; bits], &mut mother);
+            for (&b, &slot) in out.iter().zip(&slots) {
+                assert_eq!(b, mother[slot as usize], "{r:?} slot {slot}");
             }
-            assert_eq!(pairs.len(), 2 * 7 * 5 * 6 * n);
         }
     }
 }
