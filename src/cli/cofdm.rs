@@ -36,6 +36,10 @@ pub struct CofdmArgs {
     /// MER per carrier as PNG
     #[arg(long = "mer-carriers")]
     mer_carriers: Option<PathBuf>,
+    /// Largest carrier offset searched (e.g. 50k, 120k): an SDR's tuning error plus the
+    /// transmitter's
+    #[arg(long = "max-cfo", value_parser = units::parse_hz, default_value = "50k")]
+    max_cfo: f64,
     /// Threads: 1 decodes on one core; 2 (default when the machine has two cores or more) runs
     /// the Viterbi/RS chain beside synchronisation and equalisation
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
@@ -77,7 +81,11 @@ pub fn run(a: CofdmArgs) -> anyhow::Result<()> {
             None => choose_bw(&a, fs)?,
         },
     };
+    if !(a.max_cfo.is_finite() && a.max_cfo >= 0.0) {
+        anyhow::bail!("--max-cfo {}: expected a non-negative frequency", a.max_cfo);
+    }
     let mut cfg = RxConfig::new(fs, bw);
+    cfg.max_cfo_hz = a.max_cfo;
     if let Some(n) = a.threads {
         cfg.threads = n as usize;
     }
@@ -174,7 +182,9 @@ fn choose_bw(a: &CofdmArgs, fs: f64) -> anyhow::Result<Option<f64>> {
             continue;
         }
         let mut cap = a.input.open(None, true)?;
-        let mut rx = CofdmReceiver::new(RxConfig::new(fs, Some(bw)))?;
+        let mut cfg = RxConfig::new(fs, Some(bw));
+        cfg.max_cfo_hz = a.max_cfo;
+        let mut rx = CofdmReceiver::new(cfg)?;
         let mut buf = vec![num_complex::Complex32::default(); 1 << 14];
         let mut out = Vec::new();
         let mut n = 0usize;

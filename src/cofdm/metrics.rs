@@ -26,6 +26,8 @@ pub struct Metrics {
     clipped: u64,
     pub cp_rho: f32,
     pub cp_pilot_score: f32,
+    /// Carrier offset range searched at the last acquisition, Hz.
+    pub max_cfo_hz: f64,
     pub cfo_hz: f32,
     pub sco_ppm: f32,
     pub symbols: u64,
@@ -112,6 +114,7 @@ impl Metrics {
             clipped: 0,
             cp_rho: 0.0,
             cp_pilot_score: 0.0,
+            max_cfo_hz: 0.0,
             cfo_hz: 0.0,
             sco_ppm: 0.0,
             symbols: 0,
@@ -298,6 +301,13 @@ impl Metrics {
             "real-valued input: COFDM needs complex (IQ) baseband".to_string()
         } else if self.samples == 0 {
             "no input".to_string()
+        } else if !locked && self.cp_rho >= 0.5 && self.max_cfo_hz > 0.0 {
+            format!(
+                "OFDM found (cyclic-prefix correlation {:.2}) but not its continual pilots \
+                 within ±{:.1} kHz: a larger carrier offset (raise --max-cfo) or not DVB-T framing",
+                self.cp_rho,
+                self.max_cfo_hz / 1e3
+            )
         } else if !locked {
             format!(
                 "no COFDM signal found (cyclic-prefix correlation {:.2}; check the bandwidth/sample rate)",

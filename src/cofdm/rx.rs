@@ -23,8 +23,11 @@ pub struct RxConfig {
     pub fs_hz: f64,
     /// Channel bandwidth (None: 7/8 of the input rate, i.e. the input is at the elementary rate).
     pub bw_hz: Option<f64>,
-    /// Largest carrier offset searched, in carrier spacings.
-    pub max_cfo_carriers: i32,
+    /// Largest carrier offset searched, Hz (at least 3 carrier spacings are searched). The
+    /// default, 50 kHz, covers a ±100 ppm receiver at 340 MHz with room to spare: narrow 8K
+    /// links have carrier spacings of a few hundred Hz, so an SDR's tuning error alone is
+    /// dozens of spacings there.
+    pub max_cfo_hz: f64,
     /// Threads: 1 decodes inline; 2 (the default on a machine with two or more cores) runs
     /// the demapping, Viterbi and RS chain on a second thread, beside sync and equalisation.
     pub threads: usize,
@@ -35,7 +38,7 @@ impl RxConfig {
         RxConfig {
             fs_hz,
             bw_hz,
-            max_cfo_carriers: 8,
+            max_cfo_hz: 50e3,
             threads: std::thread::available_parallelism()
                 .map(|n| n.get().min(2))
                 .unwrap_or(1),
@@ -484,7 +487,10 @@ impl CofdmReceiver {
         if ffts.len() < 3 {
             return None;
         }
-        let (shift, score) = integer_cfo(&layout, &ffts, self.cfg.max_cfo_carriers);
+        let spacing = self.fs_e / n as f64;
+        let max_shift = ((self.cfg.max_cfo_hz / spacing).ceil() as i32).clamp(3, n as i32 / 8);
+        self.metrics.max_cfo_hz = max_shift as f64 * spacing;
+        let (shift, score) = integer_cfo(&layout, &ffts, max_shift);
         self.metrics.cp_pilot_score = score;
         if score < 0.3 {
             return None;
