@@ -249,6 +249,9 @@ fn print_summary(name: &str, s: &Summary) {
         opt(s.sco_ppm, &|v| format!("{v:+.1} ppm")),
         opt(s.channel_variation_db, &|v| format!("{v:.1} dB")),
     );
+    if s.spectrum_inverted {
+        println!("  spectrum inverted (I and Q swapped before the receiver): decoded mirrored");
+    }
     for e in &s.echoes {
         println!(
             "  echo {:+.2} µs at {:.1} dB{}",

@@ -38,6 +38,7 @@ pub struct Metrics {
     pub tps_ok: u64,
     pub tps_failed: u64,
     pub cut_symbol: bool,
+    pub spectrum_inverted: bool,
     /// Latest interpolated channel (all carriers).
     pub channel: Vec<Complex32>,
     prev_channel: Vec<Complex32>,
@@ -101,6 +102,9 @@ pub struct Summary {
     pub nonfinite_samples: u64,
     pub clipped_samples: u64,
     pub cut_symbol: bool,
+    /// The spectrum arrived mirrored (I and Q swapped, or a high-side mixer): decoded from
+    /// the conjugate.
+    pub spectrum_inverted: bool,
 }
 
 impl Metrics {
@@ -125,6 +129,7 @@ impl Metrics {
             tps_ok: 0,
             tps_failed: 0,
             cut_symbol: false,
+            spectrum_inverted: false,
             channel: Vec::new(),
             prev_channel: Vec::new(),
             var_num: 0.0,
@@ -369,7 +374,12 @@ impl Metrics {
             rs_corrected_bytes: stats.map(|s| s.rs_corrected_bytes).unwrap_or(0),
             rs_uncorrectable: stats.map(|s| s.rs_uncorrectable).unwrap_or(0),
             cc_errors: self.cc_errors,
-            freq_offset_hz: locked.then_some(self.cfo_hz as f64),
+            // In the input's own frame (the tracking loop sees the conjugate when mirrored).
+            freq_offset_hz: locked.then_some(if self.spectrum_inverted {
+                -self.cfo_hz as f64
+            } else {
+                self.cfo_hz as f64
+            }),
             sco_ppm: locked.then_some(self.sco_ppm as f64),
             echoes: if locked { self.echoes() } else { Vec::new() },
             channel_variation_db: var.map(|v| db(v.max(1e-12))),
@@ -380,6 +390,7 @@ impl Metrics {
             nonfinite_samples: self.nonfinite,
             clipped_samples: self.clipped,
             cut_symbol: self.cut_symbol,
+            spectrum_inverted: self.spectrum_inverted,
         }
     }
 }

@@ -236,6 +236,8 @@ pub struct CofdmReceiver {
     finished: bool,
     /// Packets flushed at a gap in the input, handed out with the next call.
     held: Vec<TsPacket>,
+    /// The input's spectrum is mirrored: samples are conjugated on the way in.
+    inverted: bool,
 }
 
 fn wrap(x: f64) -> f64 {
@@ -275,6 +277,7 @@ impl CofdmReceiver {
             interp: Interpolator::new(),
             finished: false,
             held: Vec::new(),
+            inverted: false,
         })
     }
 
@@ -302,12 +305,16 @@ impl CofdmReceiver {
         self.metrics.input(x);
         let before = out.len();
         out.append(&mut self.held);
+        let start = self.buf.len();
         match &mut self.resampler {
             Some(r) => {
                 let tmp: Vec<Complex32> = x.iter().map(clean).collect();
                 r.process(&tmp, &mut self.buf);
             }
             None => self.buf.extend(x.iter().map(clean)),
+        }
+        if self.inverted {
+            self.buf[start..].iter_mut().for_each(|c| *c = c.conj());
         }
         self.run(out, false);
         if let Some(t) = &mut self.track {
@@ -440,16 +447,31 @@ impl CofdmReceiver {
             self.acq_failed += 1;
             return false;
         }
-        match self.start_tracking(peak) {
-            Some(t) => {
-                self.track = Some(Box::new(t));
-                true
-            }
-            None => {
-                self.acq_failed += 1;
-                false
-            }
+        if let Some(t) = self.start_tracking(peak) {
+            self.track = Some(Box::new(t));
+            return true;
         }
+        // OFDM but no pilots where they belong: the spectrum may be mirrored (I and Q swapped
+        // before us). The conjugate has the opposite fractional offset.
+        self.flip_spectrum();
+        let mirrored = CpPeak {
+            frac_cfo: -peak.frac_cfo,
+            ..peak
+        };
+        if let Some(t) = self.start_tracking(mirrored) {
+            self.track = Some(Box::new(t));
+            return true;
+        }
+        self.flip_spectrum();
+        self.acq_failed += 1;
+        false
+    }
+
+    /// Conjugate the buffered samples and everything that follows.
+    fn flip_spectrum(&mut self) {
+        self.buf.iter_mut().for_each(|c| *c = c.conj());
+        self.inverted = !self.inverted;
+        self.metrics.spectrum_inverted = self.inverted;
     }
 
     fn start_tracking(&mut self, p: CpPeak) -> Option<Track> {
@@ -490,9 +512,13 @@ impl CofdmReceiver {
         let spacing = self.fs_e / n as f64;
         let max_shift = ((self.cfg.max_cfo_hz / spacing).ceil() as i32).clamp(3, n as i32 / 8);
         self.metrics.max_cfo_hz = max_shift as f64 * spacing;
-        let (shift, score) = integer_cfo(&layout, &ffts, max_shift);
+        let (shift, score, other) = integer_cfo(&layout, &ffts, max_shift);
         self.metrics.cp_pilot_score = score;
-        if score < 0.3 {
+        // The pilots must stand out from what data reaches at the other offsets (a wide search
+        // gives data many chances) and from a mirrored spectrum (some continual pilots sit
+        // symmetrically: 0.38 measured on 8K). At the lowest C/N that decodes (QPSK 1/2, 3 dB)
+        // the boosted pilots still score about 0.75.
+        if score < 0.5 || score < 2.0 * other {
             return None;
         }
         // Re-run with the whole offset removed for the pilot phase.

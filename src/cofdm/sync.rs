@@ -114,8 +114,10 @@ pub fn fft_at(
 }
 
 /// Integer carrier offset in [−max, max] from symbols' FFTs (consecutive): the continual pilots
-/// repeat from symbol to symbol, data does not.
-pub fn integer_cfo(layout: &Layout, ffts: &[Vec<Complex32>], max: i32) -> (i32, f32) {
+/// repeat from symbol to symbol, data does not. Returns the offset, its score (mean normalised
+/// symbol-to-symbol correlation of the pilot bins, 0…1) and the best score of any other offset
+/// (what data alone reaches over the range searched).
+pub fn integer_cfo(layout: &Layout, ffts: &[Vec<Complex32>], max: i32) -> (i32, f32, f32) {
     let n = layout.mode.fft_len() as i32;
     let mut best = (0, 0f32);
     let mut second = 0f32;
@@ -139,7 +141,7 @@ pub fn integer_cfo(layout: &Layout, ffts: &[Vec<Complex32>], max: i32) -> (i32, 
         }
     }
     let pairs = ffts.len().saturating_sub(1).max(1) as f32;
-    (best.0, best.1 / pairs)
+    (best.0, best.1 / pairs, second / pairs)
 }
 
 /// Scattered-pilot phase of the first of `ffts` (consecutive symbols, integer offset removed):
