@@ -15,6 +15,7 @@ pub mod channelizer;
 pub mod convert;
 pub mod ddc;
 pub mod ffsk;
+pub mod fft;
 pub mod fir;
 pub mod fm;
 pub mod iir;

@@ -9,27 +9,23 @@
 //! power of the segment** (Parseval). A full-scale complex sinusoid therefore sums to 1 (0 dBFS)
 //! and band powers are sums of bins. Output is centred (bin 0 is −fs/2, bin n/2 is DC).
 
+use crate::fft::{Fft, FftDirection};
 use crate::simd::Kernels;
 use crate::window::{coefficients, Window};
 use crate::{invalid, Complex32, DspError};
-use rustfft::{Fft, FftPlanner};
-use std::sync::Arc;
 
 /// Welch PSD estimator (see the module docs).
 pub struct Welch {
     n: usize,
     hop: usize,
     window: Vec<f32>,
-    fft: Arc<dyn Fft<f32>>,
+    /// Windowed FFT + centred |X|² accumulation (the window is fused into it).
+    fft: Fft,
     buf: Vec<Complex32>,
     fill: usize,
-    work: Vec<Complex32>,
-    spectrum: Vec<Complex32>,
-    scratch: Vec<Complex32>,
     acc: Vec<f32>,
     segments: usize,
     scale: f32,
-    k: Kernels,
 }
 
 impl std::fmt::Debug for Welch {
@@ -64,8 +60,8 @@ impl Welch {
         }
         let w = coefficients(window, n)?;
         let sum_w2: f64 = w.iter().map(|&v| v as f64 * v as f64).sum();
-        let fft = FftPlanner::new().plan_fft_forward(n);
-        let scratch = vec![Complex32::default(); fft.get_outofplace_scratch_len()];
+        let mut fft = Fft::with_path(n, FftDirection::Forward, k.path())?;
+        fft.set_window(&w)?;
         Ok(Welch {
             n,
             hop,
@@ -73,13 +69,9 @@ impl Welch {
             fft,
             buf: vec![Complex32::default(); n],
             fill: 0,
-            work: vec![Complex32::default(); n],
-            spectrum: vec![Complex32::default(); n],
-            scratch,
             acc: vec![0.0; n],
             segments: 0,
             scale: (1.0 / (n as f64 * sum_w2)) as f32,
-            k,
         })
     }
 
@@ -91,6 +83,11 @@ impl Welch {
     /// Always false (a Welch estimator has at least two bins).
     pub fn is_empty(&self) -> bool {
         false
+    }
+
+    /// Whether the FFT runs the native AVX2 code (see [`crate::fft`]).
+    pub fn is_native(&self) -> bool {
+        self.fft.is_native()
     }
 
     /// Hop between segment starts.
@@ -148,17 +145,9 @@ impl Welch {
 
     /// One segment: `src`, or the buffer.
     fn segment(&mut self, src: Option<&[Complex32]>) {
-        (self.k.mul_cf32_f32)(src.unwrap_or(&self.buf), &self.window, &mut self.work);
-        self.fft.process_outofplace_with_scratch(
-            &mut self.work,
-            &mut self.spectrum,
-            &mut self.scratch,
-        );
-        // Accumulate |X|² in centred order: natural bins n/2.. go first.
-        let h = self.n / 2;
-        let (lo, hi) = self.spectrum.split_at(self.n - h);
-        (self.k.acc_mag2_cf32)(hi, &mut self.acc[..h]);
-        (self.k.acc_mag2_cf32)(lo, &mut self.acc[h..]);
+        // Centred order: natural bins n/2.. go first.
+        self.fft
+            .accumulate_power_centred(src.unwrap_or(&self.buf), &mut self.acc);
         self.segments += 1;
     }
 

@@ -3,6 +3,7 @@
 //! (One test function, so no other test of this binary allocates concurrently.)
 
 use linkscope_dsp::channelizer::{Channelizer, Oversampling};
+use linkscope_dsp::fft::{Fft, FftDirection};
 use linkscope_dsp::fir::{lowpass_kaiser, DecimatingFir};
 use linkscope_dsp::fm::FmDiscriminator;
 use linkscope_dsp::psd::Welch;
@@ -104,6 +105,23 @@ fn process_allocates_nothing_after_construction() {
             }
             count(&format!("welch average {tag}"), || {
                 psd.take_average(&mut avg);
+            });
+        }
+        // FFT: native sizes (unpadded and padded layouts, both directions, windowed power)
+        // and a fallback size.
+        for n in [64usize, 1024, 2048, 8192, 100] {
+            for dir in [FftDirection::Forward, FftDirection::Inverse] {
+                let mut fft = Fft::with_path(n, dir, path).unwrap();
+                let mut out = vec![Complex32::default(); n];
+                count(&format!("fft {n} {dir:?} {path:?}"), || {
+                    fft.process(&x[1..n + 1], &mut out);
+                });
+            }
+            let mut fft = Fft::with_path(n, FftDirection::Forward, path).unwrap();
+            fft.set_window(&vec![0.5; n]).unwrap();
+            let mut acc = vec![0.0f32; n];
+            count(&format!("fft power {n} {path:?}"), || {
+                fft.accumulate_power_centred(&x[3..n + 3], &mut acc);
             });
         }
         let frame = soft.len() / 4;

@@ -2,6 +2,7 @@
 //! the harness's timing protocol and output checks.
 
 use crate::dsp::channelizer::{Channelizer, Oversampling};
+use crate::dsp::fft::{Fft, FftDirection};
 use crate::dsp::fir::{lowpass_kaiser, DecimatingFir};
 use crate::dsp::fm::FmDiscriminator;
 use crate::dsp::psd::Welch;
@@ -262,14 +263,13 @@ pub fn run_kernel(
         }
         "fft1024" | "fft8192" => {
             let size = if name == "fft1024" { 1024 } else { 8192 };
-            let fft = rustfft::FftPlanner::new().plan_fft_forward(size);
+            let mut fft = Fft::with_path(size, FftDirection::Forward, path)?;
             let input = x[..size].to_vec();
             let mut out = vec![Complex32::default(); size];
-            let mut scratch = vec![Complex32::default(); fft.get_immutable_scratch_len()];
             let calls = n / size;
             let (wall, cpu) = time_reps(reps, || {
                 for _ in 0..calls {
-                    fft.process_immutable_with_scratch(&input, &mut out, &mut scratch);
+                    fft.process(&input, &mut out);
                 }
             });
             (run.rep_s, run.cpu_s) = (wall, cpu);
@@ -279,9 +279,15 @@ pub fn run_kernel(
             run.checksum = l1_mean(&out);
             run.probe = Some(out[5].re as f64);
             run.nout = size as u64;
-            run.note = format!(
-                "rustfft {size}-point forward, planned once, out-of-place with the input preserved (process_immutable_with_scratch)"
-            );
+            run.note = if fft.is_native() {
+                format!(
+                    "dsp::fft {size}-point forward: {tag} radix-4 Stockham, split re/im, planned once, out-of-place with the input preserved"
+                )
+            } else {
+                format!(
+                    "dsp::fft {size}-point forward ({tag}: rustfft fallback, process_immutable_with_scratch), planned once, out-of-place with the input preserved"
+                )
+            };
         }
         "fmdemod" => {
             let mut d = vec![0.0f32; n];
@@ -310,7 +316,11 @@ pub fn run_kernel(
             // Welch normalises to |X|²/(N·Σw²); the harness's density is |X|²/Σw².
             run.checksum = avg.iter().map(|&v| v as f64 * 1024.0).sum::<f64>() / 1024.0;
             run.nout = segments as u64;
-            run.note = format!("Welch: {tag} window multiply + rustfft + |X|² accumulate");
+            run.note = if w.is_native() {
+                format!("Welch: dsp::fft {tag}, window fused into the first pass and centred |X|² accumulation into the last")
+            } else {
+                format!("Welch: {tag} window multiply + rustfft + |X|² accumulate")
+            };
         }
         "pfbch128" => {
             let mut c = Channelizer::with_kernels(128, &data.h_pfb, Oversampling::Critical, k)?;
