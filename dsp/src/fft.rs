@@ -19,14 +19,14 @@
 //! From N = 2048 the SoA buffers are padded (quarters one cache line apart) so the 16 streams
 //! of a pass do not all fall into one L1 set.
 //!
-//! Paths: [`KernelPath::Avx2`] runs the native code for N = 2⁶ … 2¹⁶. Every other case — the
+//! Paths: [`KernelPath::Avx2`] runs the native code for N = 2⁹ … 2¹⁶. Every other case — the
 //! scalar path, NEON, other sizes — falls back to **rustfft** (planned at construction), so
 //! the API is the same everywhere; [`Fft::is_native`] says which one runs.
 //!
 //! Measured (Zen 3 VM, shared, in-process `examples/fft_speed`, Msamples/s vs rustfft 6.4
 //! `process_immutable_with_scratch`): about 1.1–1.2× at N = 1024, 1.0–1.1× at 2048, 1.2× at
-//! 4096/8192, but 0.8–0.95× at 64–256 (pass overheads dominate there). Relative RMS error
-//! against an f64 DFT ≤ 1.3e-7 for 2⁶ … 2¹³.
+//! 4096/8192, but 0.8–0.95× at 64–256 (pass overheads dominate there), so below 512 rustfft
+//! runs. Relative RMS error against an f64 DFT ≤ 1.3e-7 for 2⁹ … 2¹³.
 
 use crate::simd::{KernelPath, Kernels};
 use crate::{invalid, Complex32, DspError};
@@ -42,7 +42,7 @@ pub enum FftDirection {
 }
 
 /// Smallest and largest sizes the native AVX2 path handles.
-pub const NATIVE_MIN: usize = 64;
+pub const NATIVE_MIN: usize = 512;
 /// See [`NATIVE_MIN`].
 pub const NATIVE_MAX: usize = 1 << 16;
 
@@ -110,7 +110,7 @@ impl Fft {
         };
         let len = fft
             .get_immutable_scratch_len()
-            .max(fft.get_inplace_scratch_len());
+            .max(fft.get_outofplace_scratch_len());
         Ok(Fft {
             n,
             dir,
