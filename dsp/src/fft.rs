@@ -802,15 +802,7 @@ mod avx2 {
 mod tests {
     use super::*;
 
-    struct Rng(u64);
-    impl Rng {
-        fn f(&mut self) -> f32 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            ((self.0 >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-        }
-    }
+    use crate::simd::tests::Rng;
 
     /// Naive DFT in f64.
     fn dft(x: &[Complex32], sign: f64) -> Vec<(f64, f64)> {
@@ -857,9 +849,7 @@ mod tests {
                         assert!(fft.is_native());
                     }
                     for offset in [0usize, 1, 3] {
-                        let buf: Vec<Complex32> = (0..n + offset)
-                            .map(|_| Complex32::new(rng.f(), rng.f()))
-                            .collect();
+                        let buf: Vec<Complex32> = (0..n + offset).map(|_| rng.c()).collect();
                         let x = &buf[offset..];
                         let keep = x.to_vec();
                         let mut out = vec![Complex32::new(7.0, 7.0); n + offset];
@@ -889,7 +879,7 @@ mod tests {
         let mut rng = Rng(0x1234_5678_9ABC_DEF1);
         for log in 14..=16 {
             let n = 1usize << log;
-            let x: Vec<Complex32> = (0..n).map(|_| Complex32::new(rng.f(), rng.f())).collect();
+            let x: Vec<Complex32> = (0..n).map(|_| rng.c()).collect();
             let mut a = vec![Complex32::default(); n];
             let mut b = a.clone();
             for path in KernelPath::all_supported() {
@@ -913,9 +903,7 @@ mod tests {
             for log in 1..=13 {
                 let n = 1usize << log;
                 let w: Vec<f32> = (0..n).map(|_| rng.f().abs()).collect();
-                let x: Vec<Complex32> = (0..n + 1)
-                    .map(|_| Complex32::new(rng.f(), rng.f()))
-                    .collect();
+                let x: Vec<Complex32> = (0..n + 1).map(|_| rng.c()).collect();
                 let x = &x[1..];
                 let mut fft = Fft::with_path(n, FftDirection::Forward, path).unwrap();
                 fft.set_window(&w).unwrap();

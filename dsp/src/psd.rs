@@ -197,14 +197,8 @@ mod tests {
     #[test]
     fn matches_a_direct_f64_welch_on_every_path() {
         let (n, hop, len) = (64usize, 32usize, 64 * 9 + 17);
-        let mut state = 0x1234_5678u32;
-        let mut r = || {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            state as f32 / u32::MAX as f32 - 0.5
-        };
-        let x: Vec<Complex32> = (0..len).map(|_| Complex32::new(r(), r())).collect();
+        let mut rng = crate::simd::tests::Rng(0x1234_5678_9ABC_DEF0);
+        let x: Vec<Complex32> = (0..len).map(|_| rng.c()).collect();
         for window in [Window::Hann, Window::BlackmanHarris, Window::Rect] {
             let w: Vec<f64> = coefficients(window, n)
                 .unwrap()

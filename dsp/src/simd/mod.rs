@@ -234,7 +234,7 @@ impl Kernels {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -254,15 +254,16 @@ mod tests {
         assert_eq!(scalar::atan2_approx(0.0, 0.0), 0.0);
     }
 
-    struct Rng(u64);
+    /// Xorshift test data for the dsp crate's tests: uniform in [−1, 1).
+    pub(crate) struct Rng(pub(crate) u64);
     impl Rng {
-        fn f(&mut self) -> f32 {
+        pub(crate) fn f(&mut self) -> f32 {
             self.0 ^= self.0 << 13;
             self.0 ^= self.0 >> 7;
             self.0 ^= self.0 << 17;
             ((self.0 >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
         }
-        fn c(&mut self) -> Complex32 {
+        pub(crate) fn c(&mut self) -> Complex32 {
             Complex32::new(self.f(), self.f())
         }
     }
