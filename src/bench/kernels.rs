@@ -32,9 +32,46 @@ pub const KERNELS: [&str; 9] = [
 /// Samples in the harness's input buffer.
 pub const ANCHOR_SAMPLES: usize = 1 << 22;
 
+/// A complex buffer starting on a 64-byte boundary, as the harness allocates its peers'
+/// buffers (`posix_memalign(64)`, `fftwf_malloc`): every kernel sees the same alignment.
+pub struct AlignedCf32 {
+    buf: Vec<Complex32>,
+    off: usize,
+    len: usize,
+}
+
+impl AlignedCf32 {
+    /// `len` zeros.
+    pub fn zeros(len: usize) -> AlignedCf32 {
+        let buf = vec![Complex32::default(); len + 8];
+        let off = buf.as_ptr().align_offset(64);
+        AlignedCf32 { buf, off, len }
+    }
+
+    /// A copy of `x`.
+    pub fn copy_of(x: &[Complex32]) -> AlignedCf32 {
+        let mut a = AlignedCf32::zeros(x.len());
+        a.copy_from_slice(x);
+        a
+    }
+}
+
+impl std::ops::Deref for AlignedCf32 {
+    type Target = [Complex32];
+    fn deref(&self) -> &[Complex32] {
+        &self.buf[self.off..self.off + self.len]
+    }
+}
+
+impl std::ops::DerefMut for AlignedCf32 {
+    fn deref_mut(&mut self) -> &mut [Complex32] {
+        &mut self.buf[self.off..self.off + self.len]
+    }
+}
+
 /// Inputs of the kernel set: the harness's files, or synthetic stand-ins of the same shape.
 pub struct KernelData {
-    pub x: Vec<Complex32>,
+    pub x: AlignedCf32,
     pub h_fir64: Vec<f32>,
     pub h_decim8: Vec<f32>,
     pub h_pfb: Vec<f32>,
@@ -64,11 +101,12 @@ impl KernelData {
     /// The harness's data folder (`ANCHORS_DATA_DIR`).
     pub fn load(dir: &Path) -> Result<KernelData> {
         let raw = read_f32(&dir.join("x_cf32.bin"), 2 * ANCHOR_SAMPLES)?;
+        let mut x = AlignedCf32::zeros(ANCHOR_SAMPLES);
+        for (c, p) in x.iter_mut().zip(raw.chunks_exact(2)) {
+            *c = Complex32::new(p[0], p[1]);
+        }
         Ok(KernelData {
-            x: raw
-                .chunks_exact(2)
-                .map(|p| Complex32::new(p[0], p[1]))
-                .collect(),
+            x,
             h_fir64: read_f32(&dir.join("h_fir64.f32"), 64)?,
             h_decim8: read_f32(&dir.join("h_decim8_128.f32"), 128)?,
             h_pfb: read_f32(&dir.join("h_pfb128x8.f32"), 1024)?,
@@ -87,7 +125,10 @@ impl KernelData {
             s ^= s << 17;
             (s >> 40) as f32 / (1u64 << 23) as f32 - 1.0
         };
-        let x = (0..n).map(|_| Complex32::new(u(), u())).collect();
+        let mut x = AlignedCf32::zeros(n);
+        for c in x.iter_mut() {
+            *c = Complex32::new(u(), u());
+        }
         let design = |taps: usize, cutoff: f64| lowpass_kaiser(taps, cutoff, 5.0).expect("design");
         KernelData {
             x,
@@ -264,8 +305,8 @@ pub fn run_kernel(
         "fft1024" | "fft8192" => {
             let size = if name == "fft1024" { 1024 } else { 8192 };
             let mut fft = Fft::with_path(size, FftDirection::Forward, path)?;
-            let input = x[..size].to_vec();
-            let mut out = vec![Complex32::default(); size];
+            let input = AlignedCf32::copy_of(&x[..size]);
+            let mut out = AlignedCf32::zeros(size);
             let calls = n / size;
             let (wall, cpu) = time_reps(reps, || {
                 for _ in 0..calls {

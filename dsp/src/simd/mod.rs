@@ -233,6 +233,24 @@ impl Kernels {
     }
 }
 
+/// Ask the memory system for `x` ahead of use (into L2, every 64-byte line): a hint only,
+/// no effect on results; a no-op where no stable prefetch instruction is exposed.
+#[inline]
+pub fn prefetch<T>(x: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T1};
+        let p = x.as_ptr() as *const i8;
+        for off in (0..std::mem::size_of_val(x)).step_by(64) {
+            // SAFETY: SSE is part of the x86-64 baseline; a prefetch never faults, and the
+            // address lies inside `x`.
+            unsafe { _mm_prefetch::<_MM_HINT_T1>(p.add(off)) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
