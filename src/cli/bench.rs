@@ -129,7 +129,9 @@ pub fn run(a: BenchArgs) -> Result<()> {
         out,
         "\nwhole chains (× real time at the capture's own rate; one thread unless marked _2t):"
     )?;
-    for mut c in chains::all()? {
+    let chains = chains::all()?;
+    let width = chains.iter().map(|c| c.name.len()).max().unwrap_or(0);
+    for mut c in chains {
         c.run();
         let mut times = Vec::new();
         for _ in 0..reps {
@@ -142,7 +144,7 @@ pub fn run(a: BenchArgs) -> Result<()> {
         let msps = c.samples as f64 / t / 1e6;
         writeln!(
             out,
-            "{:<15} {:>10.1}  Msamples/s in   {:>8.1}× real time  {}",
+            "{:<width$} {:>7.1} Msamples/s in {:>7.1}× real time  {}",
             c.name,
             msps,
             msps * 1e6 / c.fs_hz,
