@@ -529,11 +529,10 @@ mod avx2 {
                 cur = d;
             }
             debug_assert!(cur == s);
-            match (self.last4, POWER) {
-                (true, false) => last4::<INV, NN>(n, l, cur, out),
-                (false, false) => last8::<INV, NN>(n, l, cur, out),
-                (true, true) => last4_power::<NN>(n, l, cur, out),
-                (false, true) => last8_power::<NN>(n, l, cur, out),
+            if self.last4 {
+                last4::<INV, POWER, NN>(n, l, cur, out)
+            } else {
+                last8::<INV, POWER, NN>(n, l, cur, out)
             }
         }
     }
@@ -815,9 +814,29 @@ mod avx2 {
         _mm256_storeu_ps(acc, _mm256_add_ps(_mm256_loadu_ps(acc), p));
     }
 
-    /// Last pass, radix 4 (stride N/4, no twiddles) → interleaved output.
+    /// Output k (of `r`) of the last pass, lanes = bins q … q+7 of stride `s`: interleaved
+    /// complex at `out` (`!POWER`), or |X|² added to the N-float accumulator `out` in centred
+    /// order, bin k·s + q → ((k + r/2) mod r)·s + q, i.e. (bin + N/2) mod N.
+    #[inline]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn last4<const INV: bool, const NN: usize>(
+    unsafe fn emit<const INV: bool, const POWER: bool>(
+        out: *mut f32,
+        q: usize,
+        k: usize,
+        r: usize,
+        s: usize,
+        v: V,
+    ) {
+        if POWER {
+            acc_pow(out.add(q + ((k + r / 2) % r) * s), v);
+        } else {
+            st_aos::<INV>(out.add(2 * (q + k * s)), v);
+        }
+    }
+
+    /// Last pass, radix 4 (stride N/4, no twiddles) → `out` as [`emit`] writes it.
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn last4<const INV: bool, const POWER: bool, const NN: usize>(
         n: usize,
         l: L,
         x: *const f32,
@@ -828,16 +847,15 @@ mod avx2 {
         let qo = l.at(s);
         let mut q = 0;
         while q < s {
-            let [y0, y1, y2, y3] = bfly(
+            let y = bfly(
                 ld(x.add(q), l.im),
                 ld(x.add(q + qo), l.im),
                 ld(x.add(q + 2 * qo), l.im),
                 ld(x.add(q + 3 * qo), l.im),
             );
-            st_aos::<INV>(out.add(2 * q), y0);
-            st_aos::<INV>(out.add(2 * (q + s)), y1);
-            st_aos::<INV>(out.add(2 * (q + 2 * s)), y2);
-            st_aos::<INV>(out.add(2 * (q + 3 * s)), y3);
+            for (k, v) in y.into_iter().enumerate() {
+                emit::<INV, POWER>(out, q, k, 4, s, v);
+            }
             q += 8;
         }
     }
@@ -889,9 +907,9 @@ mod avx2 {
         [e[0], o[0], e[1], o[1], e[2], o[2], e[3], o[3]]
     }
 
-    /// Last pass, radix 8 (stride N/8, no twiddles) → interleaved output.
+    /// Last pass, radix 8 (stride N/8, no twiddles) → `out` as [`emit`] writes it.
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn last8<const INV: bool, const NN: usize>(
+    unsafe fn last8<const INV: bool, const POWER: bool, const NN: usize>(
         n: usize,
         l: L,
         x: *const f32,
@@ -904,45 +922,7 @@ mod avx2 {
         while q < s {
             let y = bfly8(x, &xs, l.im, q);
             for (k, v) in y.into_iter().enumerate() {
-                st_aos::<INV>(out.add(2 * (q + k * s)), v);
-            }
-            q += 8;
-        }
-    }
-
-    /// Last pass, radix 4, |X|² added to `acc` in centred order (bin k → (k + N/2) mod N).
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn last4_power<const NN: usize>(n: usize, l: L, x: *const f32, acc: *mut f32) {
-        let (n, l) = fix::<NN>(n, l);
-        let s = n / 4;
-        let qo = l.at(s);
-        let mut q = 0;
-        while q < s {
-            let [y0, y1, y2, y3] = bfly(
-                ld(x.add(q), l.im),
-                ld(x.add(q + qo), l.im),
-                ld(x.add(q + 2 * qo), l.im),
-                ld(x.add(q + 3 * qo), l.im),
-            );
-            acc_pow(acc.add(q + 2 * s), y0);
-            acc_pow(acc.add(q + 3 * s), y1);
-            acc_pow(acc.add(q), y2);
-            acc_pow(acc.add(q + s), y3);
-            q += 8;
-        }
-    }
-
-    /// Last pass, radix 8, |X|² added in centred order.
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn last8_power<const NN: usize>(n: usize, l: L, x: *const f32, acc: *mut f32) {
-        let (n, l) = fix::<NN>(n, l);
-        let s = n / 8;
-        let xs: [usize; 8] = std::array::from_fn(|j| l.at(j * s));
-        let mut q = 0;
-        while q < s {
-            let y = bfly8(x, &xs, l.im, q);
-            for (k, v) in y.into_iter().enumerate() {
-                acc_pow(acc.add(q + ((k + 4) % 8) * s), v);
+                emit::<INV, POWER>(out, q, k, 8, s, v);
             }
             q += 8;
         }
